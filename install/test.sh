@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, builds the project and the guest image,
+# then runs every unit and integration test (real QEMU VMs, real containerd).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+export PATH="$JAVA_HOME/bin:$PATH"
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+
+install/setup-host.sh
+if [ -x install/containerd/install-containerd.sh ]; then
+  install/containerd/install-containerd.sh
+fi
+echo "== build" >&2
+mvn -B -q -DskipTests install
+echo "== guest image" >&2
+image_dir=$(rootfs-builder/build.sh | tail -n 1)
+echo "guest image: $image_dir" >&2
+echo "== tests" >&2
+mvn -B test

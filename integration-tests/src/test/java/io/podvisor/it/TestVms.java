@@ -1,0 +1,52 @@
+package io.podvisor.it;
+
+import io.podvisor.hypervisor.GuestImage;
+import io.podvisor.hypervisor.Vmm;
+import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.VmSpec;
+import io.podvisor.shim.config.Hypervisors;
+import io.podvisor.shim.config.PodvisorConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Real VMs for tests, from the guest image install/test.sh built and the node's config. */
+final class TestVms {
+    private TestVms() {}
+
+    static PodvisorConfig config() {
+        try {
+            return PodvisorConfig.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The built guest image; a missing image fails the test with what to run. */
+    static GuestImage image() throws VmmException {
+        return GuestImage.load(config().imageDir());
+    }
+
+    static Path repo() {
+        return Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize();
+    }
+
+    static Vmm create(String name, Path runDir, List<String> kernelArgs) throws IOException {
+        Files.createDirectories(runDir);
+        PodvisorConfig config = config();
+        VmSpec spec = new VmSpec(name, image(), config.defaultVcpus(), config.defaultMemoryMiB(), runDir,
+                List.of(), List.of(), null, 3, kernelArgs);
+        return Hypervisors.select(config, "qemu").create(spec);
+    }
+
+    /** Host processes whose command line mentions {@code text} (e.g. a VM's run directory). */
+    static List<ProcessHandle> processesMentioning(String text) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(text)).orElse(false)
+                        || p.info().commandLine().map(c -> c.contains(text)).orElse(false))
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
+                .toList();
+    }
+}

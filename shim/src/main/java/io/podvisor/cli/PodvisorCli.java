@@ -1,0 +1,71 @@
+package io.podvisor.cli;
+
+import io.podvisor.shim.config.PodvisorConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code podvisor} debugging and admin CLI. */
+public final class PodvisorCli {
+    static final String USAGE = """
+            usage:
+              podvisor vm run [--memory MIB] [--cpus N] [--timeout SECONDS] -- CMD [ARGS...]
+                  boot a throwaway VM, run CMD in it, exit with CMD's exit code
+              podvisor vm config --hypervisor cloud-hypervisor|qemu [--memory MIB] [--cpus N]
+                  print what the driver would send to create the VM
+              podvisor check
+                  say what this host can do and what to install
+              podvisor bench vm [--boots N]
+                  boot N VMs and report agent start time, memory and vsock throughput
+            """;
+
+    private PodvisorCli() {}
+
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        try {
+            if (args.isEmpty() || args.getFirst().equals("-h") || args.getFirst().equals("--help")) {
+                out.print(USAGE);
+                return args.isEmpty() ? 2 : 0;
+            }
+            List<String> rest = args.subList(1, args.size());
+            String sub = rest.isEmpty() ? "" : rest.getFirst();
+            List<String> subArgs = rest.isEmpty() ? rest : rest.subList(1, rest.size());
+            return switch (args.getFirst()) {
+                case "vm" -> switch (sub) {
+                    case "run" -> new VmRunCommand(config(), VmOptions.parse(subArgs)).run();
+                    case "config" -> VmConfigCommand.run(config(), VmOptions.parse(subArgs), out);
+                    default -> usage(err, "unknown command 'vm " + sub + "'");
+                };
+                case "check" -> new CheckCommand(config(), out).run();
+                case "bench" -> sub.equals("vm")
+                        ? new BenchVmCommand(config(), VmOptions.parse(subArgs), out).run()
+                        : usage(err, "unknown command 'bench " + sub + "'");
+                default -> usage(err, "unknown command '" + args.getFirst() + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        } catch (IOException e) {
+            err.println("podvisor: " + e.getMessage());
+            return 125;
+        }
+    }
+
+    private static PodvisorConfig config() throws IOException {
+        return PodvisorConfig.load();
+    }
+
+    private static int usage(PrintStream err, String problem) {
+        err.println("podvisor: " + problem);
+        err.print(USAGE);
+        return 2;
+    }
+
+    static String join(String[] parts) {
+        return String.join(" ", Arrays.asList(parts));
+    }
+}

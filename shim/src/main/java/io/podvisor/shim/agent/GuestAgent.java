@@ -1,0 +1,25 @@
+package io.podvisor.shim.agent;
+
+import io.podvisor.hypervisor.Vmm;
+import io.podvisor.hypervisor.VmmException;
+import java.time.Duration;
+
+/** Boots a VM and hands back a client for its guest agent once the agent announced itself. */
+public final class GuestAgent {
+    private GuestAgent() {}
+
+    public static AgentClient boot(Vmm vm, Duration timeout) throws VmmException {
+        String name = vm.spec().name();
+        String version;
+        try (AgentReadiness readiness = AgentReadiness.listen(vm)) {
+            vm.boot();
+            version = readiness.await(vm, timeout);
+        }
+        if (!version.equals(Versions.host())) {
+            throw new VmmException("VM " + name + ": its guest agent is version " + version
+                    + " but this podvisor is version " + Versions.host()
+                    + ": rebuild the guest image with rootfs-builder/build.sh");
+        }
+        return AgentClient.connect(name, vm.vsockSocket());
+    }
+}

@@ -1,0 +1,42 @@
+package io.podvisor.shim.config;
+
+import io.podvisor.hypervisor.Acceleration;
+import io.podvisor.hypervisor.GuestImage;
+import io.podvisor.hypervisor.Hypervisor;
+import io.podvisor.hypervisor.HypervisorSelection;
+import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.qemu.QemuHypervisor;
+import java.io.UncheckedIOException;
+
+/** The VMM driver this node's config selects. */
+public final class Hypervisors {
+    private Hypervisors() {}
+
+    /** The selection with its reason; {@code override} (from a command line) replaces the config value. */
+    public static HypervisorSelection selection(PodvisorConfig config, String override) {
+        String choice = override != null ? override : config.hypervisor();
+        return HypervisorSelection.select(choice, config.cloudHypervisorPath(), () -> acceleration(config));
+    }
+
+    public static Hypervisor select(PodvisorConfig config, String override) throws VmmException {
+        HypervisorSelection selection = selection(config, override).requireUsable();
+        return switch (selection.hypervisor()) {
+            case HypervisorSelection.QEMU -> qemu(config);
+            default -> throw new VmmException("podvisor: the " + selection.hypervisor()
+                    + " driver is not available in this build");
+        };
+    }
+
+    static QemuHypervisor qemu(PodvisorConfig config) {
+        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"));
+    }
+
+    /** Whether KVM can boot this node's guest image (probed once, then remembered). */
+    public static Acceleration acceleration(PodvisorConfig config) {
+        try {
+            return qemu(config).acceleration(GuestImage.load(config.imageDir()).kernel());
+        } catch (VmmException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

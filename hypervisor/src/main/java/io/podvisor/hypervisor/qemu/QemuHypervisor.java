@@ -1,0 +1,82 @@
+package io.podvisor.hypervisor.qemu;
+
+import io.podvisor.hypervisor.Acceleration;
+import io.podvisor.hypervisor.Hypervisor;
+import io.podvisor.hypervisor.VmSpec;
+import io.podvisor.hypervisor.Vmm;
+import io.podvisor.hypervisor.VmmException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * QEMU {@code -M microvm}: virtio-mmio devices, a vhost-user-vsock device backed by this JVM
+ * (hybrid vsock), QMP for state and shutdown. Under KVM where KVM can boot the guest, else TCG.
+ */
+public final class QemuHypervisor implements Hypervisor {
+
+    public static final Path DEFAULT_BINARY = Path.of("/usr/bin/qemu-system-x86_64");
+    /** sun_path holds 108 bytes including the NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
+    /** The vsock backend listens on {@code <hybrid socket>_<port>} for guest-initiated connections. */
+    private static final int HYBRID_PORT_SUFFIX = "_4294967295".length();
+
+    private final Path qemuBinary;
+    private final boolean kvmAllowed;
+
+    /**
+     * @param qemuBinary qemu-system-x86_64
+     * @param kvmAllowed the config switch; when true KVM is still used only if a test guest boots under it
+     */
+    public QemuHypervisor(Path qemuBinary, boolean kvmAllowed) {
+        this.qemuBinary = qemuBinary;
+        this.kvmAllowed = kvmAllowed;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    /** KVM or TCG for guests of {@code kernel}, and why; the KVM probe runs once per process. */
+    public Acceleration acceleration(Path kernel) throws VmmException {
+        requireBinary("podvisor");
+        QemuKvmProbe probe = new QemuKvmProbe(qemuBinary, kernel);
+        return Acceleration.decide(kvmAllowed, Acceleration.KVM_DEVICE, probe.key(), probe);
+    }
+
+    @Override
+    public Vmm create(VmSpec spec) throws VmmException {
+        spec.image().requireFiles();
+        requireBinary("VM " + spec.name());
+        if (!Files.isDirectory(spec.runDir())) {
+            throw new VmmException("VM " + spec.name() + ": run directory " + spec.runDir()
+                    + " does not exist; the caller creates it before creating the VM");
+        }
+        QemuFiles files = QemuFiles.of(spec);
+        requireShortEnough(spec, files.qmp(), 0);
+        requireShortEnough(spec, files.vhostUserVsock(), 0);
+        requireShortEnough(spec, files.hybridVsock(), HYBRID_PORT_SUFFIX);
+        Acceleration accel = acceleration(spec.image().kernel());
+        long tscKHz = accel.kvm() ? 0 : HostTsc.kHz();
+        List<String> argv = QemuCommandLine.build(qemuBinary, spec, accel, tscKHz, files);
+        return new QemuVm(spec, argv, files);
+    }
+
+    private void requireBinary(String who) throws VmmException {
+        if (!Files.isExecutable(qemuBinary)) {
+            throw new VmmException(who + ": QEMU is not installed at " + qemuBinary
+                    + ": install the Debian package qemu-system-x86 (or set qemu_path in /etc/podvisor/config.toml)");
+        }
+    }
+
+    private static void requireShortEnough(VmSpec spec, Path socket, int suffix) throws VmmException {
+        int length = socket.toString().getBytes(StandardCharsets.UTF_8).length + suffix;
+        if (length > MAX_SOCKET_PATH) {
+            throw new VmmException("VM " + spec.name() + ": socket path " + socket + " is too long for a unix socket ("
+                    + length + " of at most " + MAX_SOCKET_PATH + " bytes" + (suffix > 0 ? " with its _<port> suffix" : "")
+                    + "); use a shorter run directory");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.podvisor.hypervisor.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.podvisor.hypervisor.Acceleration;
+import io.podvisor.hypervisor.GuestImage;
+import io.podvisor.hypervisor.VmSpec;
+import io.podvisor.hypervisor.VmmException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandLineTest {
+    private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+    private static final GuestImage IMAGE = new GuestImage(Path.of("/img/vmlinux"), Path.of("/img/initramfs.cpio"),
+            Path.of("/img/runtime.erofs"), "0.1.0");
+    private static final Acceleration TCG = new Acceleration(Acceleration.Mode.TCG, "test");
+    private static final Acceleration KVM = new Acceleration(Acceleration.Mode.KVM, "test");
+
+    private static VmSpec spec(Path runDir, List<VmSpec.FsShare> shares, List<VmSpec.NetDevice> nets, Path netns) {
+        return new VmSpec("pod-1", IMAGE, 2, 256, runDir, shares, nets, netns, 7, List.of("podvisor.debug=1"));
+    }
+
+    private static List<String> argv(VmSpec spec, Acceleration accel) throws VmmException {
+        return QemuCommandLine.build(QEMU, spec, accel, 2_095_996, QemuFiles.of(spec));
+    }
+
+    private static final List<String> SIMPLE_TCG = List.of(
+            "/usr/bin/qemu-system-x86_64",
+            "-name", "pod-1,debug-threads=on",
+            "-M", "microvm,x-option-roms=off,pit=off,pic=off,rtc=on,isa-serial=on,memory-backend=mem",
+            "-accel", "tcg,tb-size=64", "-cpu", "max",
+            "-smp", "2",
+            "-m", "256M",
+            "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
+            "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+            "-msg", "timestamp=on",
+            "-pidfile", "/run/pv/pod-1/qemu.pid",
+            "-chardev", "socket,id=qmp,path=/run/pv/pod-1/qmp.sock,server=on,wait=off",
+            "-mon", "chardev=qmp,mode=control",
+            "-chardev", "file,id=console,path=/run/pv/pod-1/console.log", "-serial", "chardev:console",
+            "-kernel", "/img/vmlinux",
+            "-initrd", "/img/initramfs.cpio",
+            "-append", "console=ttyS0 panic=-1 loglevel=6 reboot=t tsc_early_khz=2095996 tsc=reliable podvisor.debug=1",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-drive", "file=/img/runtime.erofs,format=raw,if=none,id=runtime,readonly=on",
+            "-device", "virtio-blk-device,drive=runtime",
+            "-chardev", "socket,id=vsock,path=/run/pv/pod-1/vhost-vsock.sock",
+            "-device", "vhost-user-vsock-device,chardev=vsock");
+
+    @Test
+    void plainVmUnderTcg() throws Exception {
+        assertEquals(SIMPLE_TCG, argv(spec(Path.of("/run/pv/pod-1"), List.of(), List.of(), null), TCG));
+    }
+
+    @Test
+    void kvmUsesTheHostCpuAndNeedsNoTscHints() throws Exception {
+        List<String> a = argv(spec(Path.of("/run/pv/pod-1"), List.of(), List.of(), null), KVM);
+        List<String> expected = new ArrayList<>(SIMPLE_TCG);
+        expected.set(expected.indexOf("tcg,tb-size=64"), "kvm");
+        expected.set(expected.indexOf("max"), "host");
+        expected.set(expected.indexOf("-append") + 1, "console=ttyS0 panic=-1 loglevel=6 reboot=t podvisor.debug=1");
+        assertEquals(expected, a);
+    }
+
+    @Test
+    void sharesAndNetsFollowTheVsockDeviceInOrder() throws Exception {
+        VmSpec spec = spec(Path.of("/run/pv/pod-1"),
+                List.of(new VmSpec.FsShare("pod", Path.of("/run/pv/pod-1/fs.sock")),
+                        new VmSpec.FsShare("extra", Path.of("/run/pv/pod-1/fs2.sock"))),
+                List.of(new VmSpec.NetDevice("tap0_kata", "02:42:ac:11:00:02")),
+                Path.of("/var/run/netns/cni-1"));
+        List<String> a = argv(spec, TCG);
+        // The network namespace is entered by the launcher, not named on QEMU's command line.
+        assertEquals(SIMPLE_TCG, a.subList(0, SIMPLE_TCG.size()));
+        assertEquals(List.of(
+                "-chardev", "socket,id=fs0,path=/run/pv/pod-1/fs.sock",
+                "-device", "vhost-user-fs-device,chardev=fs0,tag=pod",
+                "-chardev", "socket,id=fs1,path=/run/pv/pod-1/fs2.sock",
+                "-device", "vhost-user-fs-device,chardev=fs1,tag=extra",
+                "-netdev", "tap,id=net0,ifname=tap0_kata,script=no,downscript=no",
+                "-device", "virtio-net-device,netdev=net0,mac=02:42:ac:11:00:02"), a.subList(SIMPLE_TCG.size(), a.size()));
+    }
+
+    @Test
+    void commasInPathsAreDoubledForQemusOptionParser() throws Exception {
+        List<String> a = argv(spec(Path.of("/run/a,b"), List.of(), List.of(), null), TCG);
+        assertTrue(a.contains("socket,id=qmp,path=/run/a,,b/qmp.sock,server=on,wait=off"), a.toString());
+    }
+
+    @Test
+    void malformedMacIsRefusedNamingTheVm() {
+        VmSpec spec = spec(Path.of("/run/pv/pod-1"), List.of(), List.of(new VmSpec.NetDevice("tap0", "02:42:ac:11:00")), null);
+        VmmException e = assertThrows(VmmException.class, () -> argv(spec, TCG));
+        assertTrue(e.getMessage().startsWith("VM pod-1: MAC address \"02:42:ac:11:00\""), e.getMessage());
+    }
+
+    @Test
+    void tapNameQemuCannotTakeIsRefused() {
+        VmSpec spec = spec(Path.of("/run/pv/pod-1"), List.of(),
+                List.of(new VmSpec.NetDevice("tap0,script=/evil", "02:42:ac:11:00:02")), null);
+        VmmException e = assertThrows(VmmException.class, () -> argv(spec, TCG));
+        assertTrue(e.getMessage().contains("TAP device name"), e.getMessage());
+    }
+}

@@ -1,0 +1,65 @@
+package io.podvisor.hypervisor.cloudhypervisor;
+
+import io.podvisor.hypervisor.Hypervisor;
+import io.podvisor.hypervisor.HypervisorSelection;
+import io.podvisor.hypervisor.KernelCommandLine;
+import io.podvisor.hypervisor.VmSpec;
+import io.podvisor.hypervisor.VmmException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The Cloud Hypervisor driver: one {@code cloud-hypervisor} process per pod VM, driven through
+ * its REST API on a unix socket in the VM's run directory. It needs KVM.
+ */
+public final class CloudHypervisor implements Hypervisor {
+    public static final String NAME = HypervisorSelection.CLOUD_HYPERVISOR;
+
+    /** Cloud Hypervisor answers API calls in milliseconds; vm.boot and vm.shutdown in well under this. */
+    static final Duration API_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Path binary;
+
+    /** @param binary the cloud-hypervisor executable, as {@link HypervisorSelection} found it */
+    public CloudHypervisor(Path binary) {
+        this.binary = binary;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Starts the VMM in the pod's network namespace and creates (not boots) the VM in it. */
+    @Override
+    public CloudHypervisorVm create(VmSpec spec) throws VmmException {
+        return CloudHypervisorVm.start(spec, argv(binary, ChFiles.of(spec)), vmConfig(spec));
+    }
+
+    /**
+     * The exact {@code vm.create} body the driver sends for {@code spec}, pretty-printed: for
+     * {@code podvisor vm config --hypervisor cloud-hypervisor} and for admins comparing it with
+     * Cloud Hypervisor's API documentation.
+     */
+    public static String vmCreateBody(VmSpec spec) throws VmmException {
+        return ApiJson.writePretty(vmConfig(spec));
+    }
+
+    static ApiTypes.VmConfig vmConfig(VmSpec spec) throws VmmException {
+        return VmConfigMapping.vmConfig(spec, KernelCommandLine.build(spec, List.of()));
+    }
+
+    /**
+     * The VMM command line. Without {@code --log-file} Cloud Hypervisor logs to stderr, which goes
+     * to the VM's log file together with any fatal error; {@code -v} adds one line per API call
+     * and device event.
+     */
+    static List<String> argv(Path binary, ChFiles files) {
+        return List.of(binary.toString(),
+                "--api-socket", "path=" + files.apiSocket().toAbsolutePath(),
+                "--seccomp", "true",
+                "-v");
+    }
+}

@@ -18,6 +18,8 @@ final class QemuCommandLine {
      */
     static final String MACHINE = "microvm,x-option-roms=off,pit=off,pic=off,rtc=on,isa-serial=on";
 
+    /** The guest kernel's timer frequency (CONFIG_HZ of Debian's kernels), for loops per jiffy. */
+    private static final int GUEST_HZ = 250;
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
     private static final Pattern TAP = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_.-]{1,36}");
@@ -78,14 +80,16 @@ final class QemuCommandLine {
 
     /**
      * What this driver adds to the kernel command line: reset by triple fault (microvm has no
-     * keyboard controller to reset through; QEMU then exits because of -no-reboot) and, under
-     * TCG, the TSC rate and trust in it, or the guest falls back to a 4 ms jiffies clock.
+     * keyboard controller to reset through; QEMU then exits because of -no-reboot). Under TCG
+     * also the TSC rate (nothing to calibrate it against: without it boots hang), trust in the
+     * TSC (else the guest falls back to a 4 ms jiffies clock) and the delay-loop constant, which
+     * a secondary vCPU otherwise measures for up to a second on a busy host.
      */
     static List<String> kernelArgs(Acceleration accel, long tscKHz) {
         if (accel.kvm()) {
             return List.of("reboot=t");
         }
-        return List.of("reboot=t", "tsc_early_khz=" + tscKHz, "tsc=reliable");
+        return List.of("reboot=t", "tsc_early_khz=" + tscKHz, "tsc=reliable", "lpj=" + tscKHz * 1000 / GUEST_HZ);
     }
 
     /** QEMU option values use "," as separator; a literal comma is written twice. */

@@ -11,6 +11,7 @@ import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmState;
 import io.podvisor.hypervisor.Vmm;
 import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.VmmProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,6 +136,49 @@ class QemuBootIT {
             assertTrue(e.getMessage().contains(notASocket.toString()), e.getMessage());
             assertTrue(vm.hostProcesses().isEmpty());
         }
+    }
+
+    @Test
+    void qemuRunsInsideThePodsNetworkNamespaceOnItsTap() throws Exception {
+        String ns = "podvisor-it-d-" + ProcessHandle.current().pid();
+        run("ip", "netns", "add", ns);
+        try {
+            run("ip", "-n", ns, "tuntap", "add", "tap0", "mode", "tap");
+            Path netns = Path.of("/var/run/netns", ns);
+            VmSpec spec = new VmSpec("netns-it", image, 1, 256, tmp, List.of(),
+                    List.of(new VmSpec.NetDevice("tap0", "02:00:00:00:00:07")), netns, 3, List.of());
+            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec)) {
+                vm.boot();
+                long pid = vm.hostProcesses().getFirst().pid();
+                Object qemuNs = Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino");
+                assertEquals(Files.getAttribute(netns, "unix:ino"), qemuNs);
+                assertEquals(VmState.RUNNING, vm.state());
+            }
+        } finally {
+            run("ip", "netns", "del", ns);
+        }
+    }
+
+    @Test
+    void virtiofsdShareIsConnectedAtBoot() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Path socket = tmp.resolve("fs.sock");
+        try (VmmProcess virtiofsd = VmmProcess.start("fs-it", "virtiofsd", List.of("/usr/lib/qemu/virtiofsd",
+                "--socket-path=" + socket, "-o", "source=" + shared, "-o", "cache=auto"), null, tmp.resolve("virtiofsd.log"))) {
+            virtiofsd.awaitSocket(socket, Duration.ofSeconds(10));
+            VmSpec spec = new VmSpec("fs-it", image, 1, 256, tmp, List.of(new VmSpec.FsShare("pod", socket)),
+                    List.of(), null, 3, List.of());
+            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec)) {
+                vm.boot();
+                assertEquals(VmState.RUNNING, vm.state());
+                assertTrue(virtiofsd.isAlive(), VmmProcess.tail(tmp.resolve("virtiofsd.log"), 5));
+            }
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", cmd));
     }
 
     /** Under TCG the probe's own logic: a kernel without root file system panics where expected. */

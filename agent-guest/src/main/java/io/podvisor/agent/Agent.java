@@ -1,0 +1,118 @@
+package io.podvisor.agent;
+
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.podvisor.agent.os.PowerOff;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** A running agent: the gRPC server on its endpoint, one epoll event loop and a small executor. */
+public final class Agent {
+
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+    private final AgentOptions options;
+    private final EventLoopGroup group;
+    private final ExecutorService executor;
+    private Server server;
+
+    private Agent(AgentOptions options) {
+        this.options = options;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("agent-io", true),
+                EpollIoHandler.newFactory());
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newCachedThreadPool(
+                r -> Thread.ofPlatform().name("agent-rpc-" + threads.incrementAndGet()).daemon().unstarted(r));
+    }
+
+    /** Starts serving on {@code options.listen()}, then announces readiness. */
+    static Agent start(AgentOptions options) throws IOException {
+        Agent agent = new Agent(options);
+        try {
+            agent.serve();
+        } catch (IOException | RuntimeException e) {
+            agent.stop();
+            throw e;
+        }
+        return agent;
+    }
+
+    /** Starts an agent from command-line arguments, for tests and AgentMain. */
+    public static Agent start(String... args) throws IOException {
+        return start(AgentOptions.parse(args));
+    }
+
+    private void serve() throws IOException {
+        if (options.listen() instanceof Endpoint.Unix unix) {
+            Files.deleteIfExists(unix.path());
+        }
+        var service = new AgentService(new GuestInfoReader(Path.of("/proc"), AgentMain.version()), this::shutdown);
+        server = NettyServerBuilder.forAddress(options.listen().address())
+                .channelFactory(options.listen()::newServerChannel)
+                .bossEventLoopGroup(group)
+                .workerEventLoopGroup(group)
+                .executor(executor)
+                .addService(service)
+                .build()
+                .start();
+        LOG.info("agent " + AgentMain.version() + " listening on " + options.listen() + uptimeNote());
+        options.ready().ifPresent(target -> ReadinessAnnouncer.announce(target, AgentMain.version(), group)
+                .addListener(f -> LOG.info("readiness announced to " + target)));
+    }
+
+    private void shutdown() {
+        if (!options.guest()) {
+            LOG.info("Shutdown requested: stopping the agent");
+            stop();
+            return;
+        }
+        LOG.info("Shutdown requested: syncing and powering off");
+        try {
+            PowerOff.now();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "cannot power off; exiting so init powers off", e);
+            System.exit(1);
+        }
+    }
+
+    /** Stops serving; {@link #awaitTermination()} then returns. */
+    public void stop() {
+        if (server != null) {
+            server.shutdownNow();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        executor.shutdownNow();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        if (server != null) {
+            server.awaitTermination();
+        }
+        group.terminationFuture().await();
+    }
+
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return (server == null || server.awaitTermination(timeout, unit)) && group.terminationFuture().await(timeout, unit);
+    }
+
+    /** The guest's uptime when the agent started serving: boot-to-ready in one number on the console. */
+    private static String uptimeNote() {
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            return " (system uptime " + uptime.substring(0, uptime.indexOf(' ')) + " s)";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+}

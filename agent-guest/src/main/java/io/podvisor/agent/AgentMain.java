@@ -1,0 +1,28 @@
+package io.podvisor.agent;
+
+/** Entry point of the guest agent: {@code java -jar agent.jar [--listen ...] [--ready ...] [--guest]}. */
+public final class AgentMain {
+
+    private AgentMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "podvisor-agent: %4$s %5$s%6$s%n");
+        }
+        AgentOptions options;
+        try {
+            options = AgentOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("podvisor-agent: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Agent.start(options).awaitTermination();
+    }
+
+    /** The Maven project version from the jar manifest; "dev" when run from classes. */
+    static String version() {
+        String version = AgentMain.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

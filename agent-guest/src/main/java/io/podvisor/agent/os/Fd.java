@@ -1,0 +1,100 @@
+package io.podvisor.agent.os;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An open file descriptor the agent owns (a pipe end or a pty master). Writes and close are
+ * serialized, so a late write after close fails cleanly instead of hitting a reused descriptor.
+ */
+public final class Fd implements AutoCloseable {
+
+    private final int fd;
+    private boolean closed;
+
+    Fd(int fd) {
+        this.fd = fd;
+    }
+
+    public int value() {
+        return fd;
+    }
+
+    /**
+     * Reads up to {@code buffer.byteSize()} bytes; returns the count, or -1 at end of file. EIO counts as
+     * end of file: a pty master reports it once every slave descriptor is closed.
+     */
+    public int read(MemorySegment buffer) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            while (true) {
+                long n = (long) Libc.Fds.READ.invokeExact(state, fd, buffer, buffer.byteSize());
+                if (n > 0) {
+                    return (int) n;
+                }
+                if (n == 0) {
+                    return -1;
+                }
+                int errno = Libc.errno(state);
+                if (errno == Libc.EIO) {
+                    return -1;
+                }
+                if (errno != Libc.EINTR) {
+                    throw Libc.failure("read", errno);
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("read", t);
+        }
+    }
+
+    /** Writes all of {@code data}; fails with {@link IOException} once closed or when the reader is gone. */
+    public synchronized void write(byte[] data) throws IOException {
+        if (closed) {
+            throw new IOException("descriptor closed");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            MemorySegment bytes = arena.allocate(Math.max(1, data.length));
+            MemorySegment.copy(data, 0, bytes, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, data.length);
+            long offset = 0;
+            while (offset < data.length) {
+                long n = (long) Libc.Fds.WRITE.invokeExact(state, fd, bytes.asSlice(offset), data.length - offset);
+                if (n >= 0) {
+                    offset += n;
+                } else if (Libc.errno(state) != Libc.EINTR) {
+                    throw Libc.failure("write", Libc.errno(state));
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("write", t);
+        }
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            int ignored = (int) Libc.Fds.CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException("close(" + fd + ")", t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "fd " + fd;
+    }
+}

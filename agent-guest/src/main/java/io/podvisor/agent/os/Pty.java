@@ -1,0 +1,94 @@
+package io.podvisor.agent.os;
+
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A pseudo-terminal pair. The agent keeps only the master; the child opens the slave by
+ * {@link #slavePath()} as its controlling terminal, so the master reads EOF once the child's side is gone.
+ */
+public final class Pty implements AutoCloseable {
+
+    private final Fd master;
+    private final String slavePath;
+
+    private Pty(Fd master, String slavePath) {
+        this.master = master;
+        this.slavePath = slavePath;
+    }
+
+    public static Pty open(int rows, int columns) throws IOException {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            fd = (int) Libc.Pty.POSIX_OPENPT.invokeExact(state, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
+            if (fd < 0) {
+                throw Libc.failure("posix_openpt", Libc.errno(state));
+            }
+            Pty pty = null;
+            try {
+                if ((int) Libc.Pty.GRANTPT.invokeExact(state, fd) != 0) {
+                    throw Libc.failure("grantpt", Libc.errno(state));
+                }
+                if ((int) Libc.Pty.UNLOCKPT.invokeExact(state, fd) != 0) {
+                    throw Libc.failure("unlockpt", Libc.errno(state));
+                }
+                MemorySegment name = arena.allocate(128);
+                int rc = (int) Libc.Pty.PTSNAME_R.invokeExact(fd, name, name.byteSize());
+                if (rc != 0) {
+                    throw Libc.failure("ptsname_r", rc);
+                }
+                pty = new Pty(new Fd(fd), name.getString(0));
+                if (rows > 0 && columns > 0) {
+                    pty.resize(rows, columns);
+                }
+                return pty;
+            } catch (Throwable t) {
+                if (pty != null) {
+                    pty.close();
+                } else {
+                    new Fd(fd).close();
+                }
+                throw t;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("cannot open a pseudo-terminal", t);
+        }
+    }
+
+    public Fd master() {
+        return master;
+    }
+
+    public String slavePath() {
+        return slavePath;
+    }
+
+    /** Sets the terminal size (TIOCSWINSZ); the kernel sends SIGWINCH to the foreground process group. */
+    public void resize(int rows, int columns) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            MemorySegment winsize = arena.allocate(JAVA_SHORT, 4);
+            winsize.setAtIndex(JAVA_SHORT, 0, (short) rows);
+            winsize.setAtIndex(JAVA_SHORT, 1, (short) columns);
+            int rc = (int) Libc.Pty.IOCTL_PTR.invokeExact(state, master.value(), Libc.Pty.TIOCSWINSZ, winsize);
+            if (rc != 0) {
+                throw Libc.failure("ioctl(TIOCSWINSZ)", Libc.errno(state));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("ioctl(TIOCSWINSZ)", t);
+        }
+    }
+
+    @Override
+    public void close() {
+        master.close();
+    }
+}

@@ -1,0 +1,219 @@
+package io.podvisor.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.podvisor.proto.agent.v1.AgentGrpc;
+import io.podvisor.proto.agent.v1.GetGuestInfoRequest;
+import io.podvisor.proto.agent.v1.GuestInfo;
+import io.podvisor.proto.agent.v1.ProcessInput;
+import io.podvisor.proto.agent.v1.ProcessOutput;
+import io.podvisor.proto.agent.v1.ProcessStart;
+import io.podvisor.proto.agent.v1.ShutdownRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real agent service over a unix socket, running real processes on this machine. */
+class AgentOverUnixSocketTest {
+
+    @TempDir
+    static Path dir;
+
+    private static EventLoopGroup clientGroup;
+    private static Agent agent;
+    private static ManagedChannel channel;
+    private static AgentGrpc.AgentStub stub;
+    private static AgentGrpc.AgentBlockingStub blocking;
+
+    @BeforeAll
+    static void startAgent() throws Exception {
+        Path socket = dir.resolve("agent.sock");
+        agent = Agent.start("--listen", "unix:" + socket, "--ready", "none");
+        clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        channel = connect(socket);
+        stub = AgentGrpc.newStub(channel);
+        blocking = AgentGrpc.newBlockingStub(channel);
+    }
+
+    static ManagedChannel connect(Path socket) {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(clientGroup)
+                .usePlaintext()
+                .build();
+    }
+
+    @AfterAll
+    static void stopAgent() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        agent.stop();
+        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void guestInfoDescribesThisMachine() throws Exception {
+        GuestInfo info = blocking.getGuestInfo(GetGuestInfoRequest.newBuilder().setHostVersion("0.1.0").build());
+
+        assertEquals(Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim(), info.getKernelRelease());
+        assertTrue(info.getMemoryTotalBytes() > 64L << 20, "MemTotal " + info.getMemoryTotalBytes());
+        assertTrue(info.getMemoryAvailableBytes() > 0 && info.getMemoryAvailableBytes() <= info.getMemoryTotalBytes());
+        assertTrue(info.getUptimeSeconds() > 0);
+        assertEquals(Runtime.getRuntime().availableProcessors(), info.getCpus());
+        assertTrue(info.getAgentRssBytes() > 1L << 20, "RSS " + info.getAgentRssBytes());
+        assertEquals("dev", info.getAgentVersion(), "test classes carry no manifest version");
+    }
+
+    @Test
+    void processOutputAndExitCodeArriveSeparately() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, "sh", "-c", "echo out; echo err >&2; exit 7");
+        call.input().onCompleted();
+        call.awaitEnd();
+
+        assertNull(call.error());
+        assertTrue(call.awaitStarted() > 0);
+        assertEquals("out\n", call.stdout());
+        assertEquals("err\n", call.stderr());
+        assertEquals(7, call.exit().getExitCode());
+        assertEquals(0, call.exit().getSignal());
+        assertEquals(ProcessOutput.OutputCase.STARTED, call.order.getFirst());
+        assertEquals(ProcessOutput.OutputCase.EXIT, call.order.getLast());
+    }
+
+    @Test
+    void stdinReachesCat() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, "cat");
+        call.awaitStarted();
+        call.stdin("hello ");
+        call.stdin("guest\n");
+        call.send(ProcessInput.newBuilder().setStdinEof(true).build());
+        call.awaitEnd();
+
+        assertEquals("hello guest\n", call.stdout());
+        assertEquals(0, call.exit().getExitCode());
+    }
+
+    @Test
+    void missingCommandIsNotFoundAndNamesIt() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, "no-such-command-podvisor").awaitEnd();
+
+        StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, call.error());
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("no-such-command-podvisor"), e.getMessage());
+    }
+
+    @Test
+    void missingWorkingDirectoryIsInvalidArgument() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, ProcessStart.newBuilder().addArgs("true")
+                .setCwd(dir.resolve("absent").toString()).build()).awaitEnd();
+
+        StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, call.error());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    }
+
+    @Test
+    void outputWrittenJustBeforeExitIsNotLost() throws Exception {
+        // 2 MB through the pipe and gRPC flow control, the last line written right before exit.
+        ProcessCall call = ProcessCall.start(stub, "sh", "-c",
+                "head -c 2000000 /dev/zero | tr '\\0' x; echo; echo last line; echo bye >&2; exit 3").awaitEnd();
+
+        String out = call.stdout();
+        assertEquals(2_000_000 + "\nlast line\n".length(), out.length());
+        assertTrue(out.endsWith("x\nlast line\n"));
+        assertEquals("bye\n", call.stderr());
+        assertEquals(3, call.exit().getExitCode());
+    }
+
+    @Test
+    void signalEndsProcessAndIsReported() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, "sleep", "30");
+        call.awaitStarted();
+        call.send(ProcessInput.newBuilder().setSignal(15).build());
+        call.awaitEnd();
+
+        assertEquals(15, call.exit().getSignal());
+        assertEquals(128 + 15, call.exit().getExitCode());
+    }
+
+    @Test
+    void environmentAndWorkingDirectoryAreThoseRequested() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, ProcessStart.newBuilder()
+                .addArgs("sh").addArgs("-c").addArgs("echo \"$GREETING\"; pwd; echo \"$PATH\"")
+                .addEnv("GREETING=hi").setCwd(dir.toString()).build()).awaitEnd();
+
+        assertEquals("hi\n" + dir.toRealPath() + "\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+                call.stdout());
+    }
+
+    @Test
+    void terminalProcessHasAControllingTtyOfTheRequestedSize() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, ProcessStart.newBuilder()
+                .addArgs("sh").addArgs("-c").addArgs("tty; stty size; exit 5")
+                .setTerminal(true).setRows(33).setColumns(101).build()).awaitEnd();
+
+        assertNull(call.error());
+        assertTrue(call.stdout().startsWith("/dev/pts/"), call.stdout());
+        assertTrue(call.stdout().contains("33 101"), call.stdout());
+        assertEquals(5, call.exit().getExitCode());
+    }
+
+    @Test
+    void terminalInputAndResizeReachTheProcess() throws Exception {
+        ProcessCall call = ProcessCall.start(stub, ProcessStart.newBuilder()
+                .addArgs("sh").addArgs("-c").addArgs("read line; stty size; echo \"got $line\"")
+                .setTerminal(true).setRows(24).setColumns(80).build());
+        call.awaitStarted();
+        call.send(ProcessInput.newBuilder().setResize(
+                io.podvisor.proto.agent.v1.TerminalSize.newBuilder().setRows(50).setColumns(132)).build());
+        call.stdin("typed\n");
+        call.awaitEnd();
+
+        assertTrue(call.stdout().contains("50 132"), call.stdout());
+        assertTrue(call.stdout().contains("got typed"), call.stdout());
+        assertEquals(0, call.exit().getExitCode());
+    }
+
+    @Test
+    void shutdownOutsideTheGuestStopsTheAgent() throws Exception {
+        Path socket = dir.resolve("second.sock");
+        Agent second = Agent.start("--listen", "unix:" + socket, "--ready", "none");
+        ManagedChannel secondChannel = connect(socket);
+        try {
+            AgentGrpc.newBlockingStub(secondChannel).shutdown(ShutdownRequest.getDefaultInstance());
+            assertTrue(second.awaitTermination(10, TimeUnit.SECONDS), "agent still running after Shutdown");
+        } finally {
+            secondChannel.shutdownNow();
+            second.stop();
+        }
+        assertFalse(Files.exists(socket) && channelWorks(socket), "the stopped agent still answers");
+    }
+
+    private static boolean channelWorks(Path socket) {
+        ManagedChannel probe = connect(socket);
+        try {
+            AgentGrpc.newBlockingStub(probe).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .getGuestInfo(GetGuestInfoRequest.getDefaultInstance());
+            return true;
+        } catch (StatusRuntimeException e) {
+            return false;
+        } finally {
+            probe.shutdownNow();
+        }
+    }
+}

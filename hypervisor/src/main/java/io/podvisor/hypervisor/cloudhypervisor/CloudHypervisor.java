@@ -5,6 +5,8 @@ import io.podvisor.hypervisor.HypervisorSelection;
 import io.podvisor.hypervisor.KernelCommandLine;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmmException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +21,10 @@ public final class CloudHypervisor implements Hypervisor {
     /** Cloud Hypervisor answers API calls in milliseconds; vm.boot and vm.shutdown in well under this. */
     static final Duration API_TIMEOUT = Duration.ofSeconds(30);
     static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** sun_path holds 108 bytes including the NUL. */
+    static final int MAX_SOCKET_PATH = 107;
+    /** Guest-initiated vsock connections arrive at {@code <hybrid socket>_<port>}. */
+    private static final int HYBRID_PORT_SUFFIX = "_4294967295".length();
 
     private final Path binary;
 
@@ -35,7 +41,15 @@ public final class CloudHypervisor implements Hypervisor {
     /** Starts the VMM in the pod's network namespace and creates (not boots) the VM in it. */
     @Override
     public CloudHypervisorVm create(VmSpec spec) throws VmmException {
-        return CloudHypervisorVm.start(spec, argv(binary, ChFiles.of(spec)), vmConfig(spec));
+        spec.image().requireFiles();
+        if (!Files.isExecutable(binary)) {
+            throw new VmmException("VM " + spec.name() + ": Cloud Hypervisor is not installed at " + binary
+                    + ": install its static binary there (or set cloud_hypervisor_path in /etc/podvisor/config.toml)");
+        }
+        ChFiles files = ChFiles.of(spec);
+        requireShortEnough(spec, files.apiSocket(), 0);
+        requireShortEnough(spec, files.hybridVsock(), HYBRID_PORT_SUFFIX);
+        return CloudHypervisorVm.start(spec, argv(binary, files), vmConfig(spec));
     }
 
     /**
@@ -49,6 +63,15 @@ public final class CloudHypervisor implements Hypervisor {
 
     static ApiTypes.VmConfig vmConfig(VmSpec spec) throws VmmException {
         return VmConfigMapping.vmConfig(spec, KernelCommandLine.build(spec, List.of()));
+    }
+
+    private static void requireShortEnough(VmSpec spec, Path socket, int suffix) throws VmmException {
+        int length = socket.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length + suffix;
+        if (length > MAX_SOCKET_PATH) {
+            throw new VmmException("VM " + spec.name() + ": socket path " + socket + " is too long for a unix socket ("
+                    + length + " of at most " + MAX_SOCKET_PATH + " bytes" + (suffix > 0 ? " with its _<port> suffix" : "")
+                    + "); use a shorter run directory");
+        }
     }
 
     /**

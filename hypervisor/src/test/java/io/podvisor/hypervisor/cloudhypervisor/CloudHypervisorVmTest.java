@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmState;
 import io.podvisor.hypervisor.VmmException;
@@ -37,8 +38,12 @@ class CloudHypervisorVmTest {
 
     private VmSpec pod(String name) throws IOException {
         Path runDir = Files.createDirectories(dir.resolve(name));
+        Path imageDir = Files.createDirectories(dir.resolve("image"));
+        GuestImage image = new GuestImage(Files.writeString(imageDir.resolve("vmlinux"), "kernel"),
+                Files.writeString(imageDir.resolve("initramfs.cpio"), "initramfs"),
+                Files.writeString(imageDir.resolve("runtime.erofs"), "disk"), "0.1.0");
         VmSpec shape = PodShapes.pod(name, 2, 512, 1, 0);
-        return new VmSpec(name, shape.image(), shape.vcpus(), shape.memoryMiB(), runDir, shape.shares(), List.of(),
+        return new VmSpec(name, image, shape.vcpus(), shape.memoryMiB(), runDir, shape.shares(), List.of(),
                 null, shape.guestCid(), shape.kernelArgs());
     }
 
@@ -113,6 +118,36 @@ class CloudHypervisorVmTest {
         assertTrue(Files.exists(vm.vmmLog()), "the log stays for the post-mortem");
         VmmException e = assertThrows(VmmException.class, vm::boot);
         assertTrue(e.getMessage().contains("pod-close is closed"), e.getMessage());
+    }
+
+    @Test
+    void missingBinaryIsNamedWithTheFix() throws IOException {
+        VmSpec spec = pod("pod-nobin");
+        VmmException e = assertThrows(VmmException.class,
+                () -> new CloudHypervisor(dir.resolve("none/cloud-hypervisor")).create(spec));
+        assertEquals("VM pod-nobin: Cloud Hypervisor is not installed at " + dir.resolve("none/cloud-hypervisor")
+                + ": install its static binary there (or set cloud_hypervisor_path in /etc/podvisor/config.toml)",
+                e.getMessage());
+    }
+
+    @Test
+    void missingGuestImageFileIsNamed() throws IOException {
+        VmSpec good = pod("pod-noimage");
+        Path missing = dir.resolve("image/vmlinux-gone");
+        VmSpec spec = new VmSpec(good.name(), new GuestImage(missing, good.image().initramfs(),
+                good.image().runtimeDisk(), "0.1.0"), 1, 128, good.runDir(), List.of(), List.of(), null, 3, List.of());
+        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(fakeBinary("")).create(spec));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    }
+
+    @Test
+    void runDirectoryTooDeepForAUnixSocketIsRefusedBeforeStarting() throws IOException {
+        VmSpec good = pod("pod-deep");
+        Path deep = Files.createDirectories(dir.resolve("d".repeat(60)).resolve("e".repeat(40)));
+        VmSpec spec = new VmSpec(good.name(), good.image(), 1, 128, deep, List.of(), List.of(), null, 3, List.of());
+        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(fakeBinary("")).create(spec));
+        assertTrue(e.getMessage().contains("too long for a unix socket"), e.getMessage());
+        assertEquals(List.of(), processesMentioning(deep.toString()));
     }
 
     private static List<ProcessHandle> processesMentioning(String text) {

@@ -37,6 +37,11 @@ final class CloudHypervisorApi {
         this.vmmLog = vmmLog;
     }
 
+    /** The same API with calls bounded by {@code timeout} instead (e.g. the rest of a stop's grace). */
+    CloudHypervisorApi withTimeout(Duration timeout) {
+        return new CloudHypervisorApi(pod, new UnixHttpClient(http.socket(), timeout), vmmLog);
+    }
+
     /**
      * Pings until the API answers. Its socket file appears at bind(), a moment before Cloud
      * Hypervisor listens, so a refused connection is retried while {@code vmmAlive} holds.

@@ -124,19 +124,11 @@ public final class CloudHypervisorVm implements Vmm {
         }
         long deadline = System.nanoTime() + grace.toNanos();
         if (process.isAlive()) {
-            try {
-                api.shutdown();
-            } catch (VmmException e) {
-                LOG.log(Level.DEBUG, "VM {0}: {1}", spec.name(), e.getMessage()); // not booted, or already off
-            }
-            try {
-                api.shutdownVmm();
-            } catch (VmmException e) {
-                LOG.log(Level.DEBUG, "VM {0}: {1}", spec.name(), e.getMessage());
-            }
-            if (!process.awaitExit(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+            callQuietly(deadline, CloudHypervisorApi::shutdown); // fails harmlessly if the guest never booted
+            callQuietly(deadline, CloudHypervisorApi::shutdownVmm);
+            if (!process.awaitExit(remaining(deadline))) {
                 LOG.log(Level.WARNING, "VM {0}: cloud-hypervisor did not exit within {1} ms; killing it",
-                        spec.name(), grace.toMillis());
+                        spec.name(), String.valueOf(grace.toMillis()));
                 process.kill();
             }
         }
@@ -220,6 +212,27 @@ public final class CloudHypervisorVm implements Vmm {
         closed = true;
         process.close();
         removeQuietly(spec.name(), files.removedOnClose());
+    }
+
+    private interface ApiCall {
+        void call(CloudHypervisorApi api) throws VmmException;
+    }
+
+    /** Makes {@code call} with a timeout of what is left until {@code deadline}; logs a failure. */
+    private void callQuietly(long deadline, ApiCall call) {
+        Duration left = remaining(deadline);
+        if (left.toMillis() < 1 || !process.isAlive()) {
+            return;
+        }
+        try {
+            call.call(api.withTimeout(left));
+        } catch (VmmException e) {
+            LOG.log(Level.DEBUG, "VM {0}: {1}", spec.name(), e.getMessage());
+        }
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     private void requireOpen() throws VmmException {

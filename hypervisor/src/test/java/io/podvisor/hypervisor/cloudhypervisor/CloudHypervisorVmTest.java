@@ -108,6 +108,19 @@ class CloudHypervisorVmTest {
     }
 
     @Test
+    void vmmThatDoesNotExitIsKilledWhenTheGraceIsOver() throws Exception {
+        VmSpec spec = pod("pod-wedged");
+        try (CloudHypervisorVm vm = new CloudHypervisor(fakeBinary("export FAKE_CH_HANG=1")).create(spec)) {
+            ProcessHandle vmm = vm.hostProcesses().getFirst();
+            long start = System.nanoTime();
+            vm.stop(Duration.ofSeconds(1));
+            assertFalse(vmm.isAlive());
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(8).toNanos(), "stop overran its grace");
+            assertEquals(VmState.SHUTDOWN, vm.state());
+        }
+    }
+
+    @Test
     void closeWithoutStopKillsTheVmmAndRemovesItsSockets() throws Exception {
         VmSpec spec = pod("pod-close");
         CloudHypervisorVm vm = new CloudHypervisor(fakeBinary("")).create(spec);

@@ -7,7 +7,8 @@ import java.util.List;
  * Stands in for the cloud-hypervisor binary in lifecycle tests: takes {@code --api-socket
  * path=...}, serves the API as {@link FakeApiServer} does, prints its argv and every request to
  * stdout (the VM's log) and exits once it has answered vmm.shutdown, as Cloud Hypervisor does.
- * {@code FAKE_CH_FAIL=<operation>} makes that operation answer 500.
+ * {@code FAKE_CH_FAIL=<operation>} makes that operation answer 500; {@code FAKE_CH_HANG=1} keeps
+ * it running after vmm.shutdown, like a wedged VMM.
  */
 public final class FakeCloudHypervisorMain {
     private FakeCloudHypervisorMain() {}
@@ -29,6 +30,9 @@ public final class FakeCloudHypervisorMain {
             server.onRequest(r -> System.out.println("request: " + r.method() + " " + r.target()
                     + (r.body() != null ? " " + r.body() : "")));
             server.awaitAnswered(Endpoint.VMM_SHUTDOWN.target());
+            if (System.getenv("FAKE_CH_HANG") != null) {
+                Thread.currentThread().join();
+            }
         }
     }
 }

@@ -114,6 +114,8 @@ final class VhostUserServer implements AutoCloseable {
             if (!closing) {
                 LOG.log(Level.ERROR, "vm {0}: vhost-user front-end dropped: {1}", vmName, e.getMessage());
             }
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "vm " + vmName + ": vhost-user front-end dropped after an internal error", e);
         }
     }
 
@@ -148,8 +150,14 @@ final class VhostUserServer implements AutoCloseable {
         try {
             for (FileDescriptor fd : received) {
                 int raw = FileDescriptorCast.using(fd).as(Integer.class);
-                owned[count++] = Libc.dupCloexec(raw);
+                owned[count] = Libc.dupCloexec(raw);
+                count++;
             }
+        } catch (IOException | RuntimeException e) {
+            for (int i = 0; i < count; i++) {
+                Libc.close(owned[i]);
+            }
+            throw e;
         } finally {
             for (FileDescriptor fd : received) {
                 try (FileInputStream closer = new FileInputStream(fd)) {

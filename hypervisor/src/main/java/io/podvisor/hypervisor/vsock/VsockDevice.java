@@ -9,6 +9,7 @@ import java.nio.channels.Selector;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -221,6 +222,10 @@ final class VsockDevice implements VhostUserDevice, AutoCloseable {
         }) != null;
     }
 
+    /**
+     * Runs {@code action} on the device thread and returns its result; null if the device is gone
+     * or stuck, in which case the action has not run and never will.
+     */
     private <T> T call(Callable<T> action) {
         if (Thread.currentThread() == thread) {
             try {
@@ -236,16 +241,24 @@ final class VsockDevice implements VhostUserDevice, AutoCloseable {
         tasks.add(task);
         selector.wakeup();
         try {
-            return task.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            try {
+                return task.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                if (task.cancel(false)) {
+                    LOG.log(Level.ERROR, "vm {0}: vsock device thread did not answer within {1} s", vmName,
+                            CALL_TIMEOUT_SECONDS);
+                    return null;
+                }
+                return task.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            task.cancel(false);
+            return null;
+        } catch (CancellationException e) {
             return null;
         } catch (ExecutionException e) {
             throw new IllegalStateException("vm " + vmName + ": vsock device task failed", e.getCause());
-        } catch (TimeoutException e) {
-            LOG.log(Level.ERROR, "vm {0}: vsock device thread did not answer within {1} s", vmName,
-                    CALL_TIMEOUT_SECONDS);
-            return null;
         }
     }
 

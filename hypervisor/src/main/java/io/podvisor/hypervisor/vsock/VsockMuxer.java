@@ -34,6 +34,8 @@ final class VsockMuxer implements AutoCloseable {
     /** Host ports handed to host-initiated connections start here, far from guest-chosen ones. */
     static final int FIRST_LOCAL_PORT = 1 << 30;
     private static final int MAX_CONTROL_PACKETS = 4096;
+    /** Non-blocking clients (Netty) get EAGAIN, not a wait, when the backlog is full. */
+    private static final int LISTEN_BACKLOG = 512;
 
     private static final System.Logger LOG = System.getLogger(VsockMuxer.class.getName());
 
@@ -61,7 +63,7 @@ final class VsockMuxer implements AutoCloseable {
         Files.deleteIfExists(hybridSocket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            server.bind(UnixDomainSocketAddress.of(hybridSocket));
+            server.bind(UnixDomainSocketAddress.of(hybridSocket), LISTEN_BACKLOG);
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT, this);
         } catch (IOException e) {

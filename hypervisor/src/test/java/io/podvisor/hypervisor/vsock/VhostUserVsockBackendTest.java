@@ -324,6 +324,16 @@ class VhostUserVsockBackendTest {
     }
 
     @Test
+    void bytesPipelinedAfterTheConnectLineReachTheGuestOnceItAccepted() throws Exception {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(hybrid))) {
+            writeAll(c, bytes("CONNECT 1024\nearly bytes"));
+            VsockHeader request = accept(1024);
+            assertEquals("OK " + Integer.toUnsignedString(request.srcPort()) + "\n", text(readFully(c, 14)));
+            assertEquals("early bytes", text(guest.expect(OP_RW, WAIT).payload()));
+        }
+    }
+
+    @Test
     void badConnectLinesAreDroppedWithoutBotheringTheGuest() throws Exception {
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(hybrid))) {
             writeAll(c, bytes("CONNECT 4294967296\n"));

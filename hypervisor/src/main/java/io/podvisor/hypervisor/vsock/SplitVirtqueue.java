@@ -38,6 +38,7 @@ final class SplitVirtqueue {
     private final MemorySegment used;
     private int nextAvail;
     private int nextUsed;
+    private boolean notificationsSuppressed;
 
     /**
      * @param nextAvail the first available-ring index not yet consumed (SET_VRING_BASE)
@@ -58,6 +59,7 @@ final class SplitVirtqueue {
         this.used = used;
         this.nextAvail = nextAvail & 0xffff;
         this.nextUsed = Short.toUnsignedInt((short) U16.getAcquire(used, 2L));
+        used.set(JAVA_SHORT, 0L, (short) 0);
     }
 
     static long descTableSize(int size) {
@@ -147,6 +149,27 @@ final class SplitVirtqueue {
         used.set(JAVA_INT, slot + 4, written);
         nextUsed = (nextUsed + 1) & 0xffff;
         U16.setRelease(used, 2L, (short) nextUsed);
+    }
+
+    /** Whether the driver has made chains available that {@link #pop()} has not taken. */
+    boolean hasAvailable() {
+        return Short.toUnsignedInt((short) U16.getAcquire(avail, 2L)) != nextAvail;
+    }
+
+    /**
+     * Asks the driver to stop kicking (true) or to kick again (false) when it adds buffers. After
+     * allowing kicks again, check {@link #hasAvailable()}: buffers added before the driver saw the
+     * change came without a kick.
+     */
+    void suppressNotifications(boolean suppress) {
+        if (suppress == notificationsSuppressed) {
+            return;
+        }
+        notificationsSuppressed = suppress;
+        U16.setRelease(used, 0L, (short) (suppress ? USED_F_NO_NOTIFY : 0));
+        if (!suppress) {
+            VarHandle.fullFence();
+        }
     }
 
     /** Whether the driver wants an interrupt for the chains just used. */

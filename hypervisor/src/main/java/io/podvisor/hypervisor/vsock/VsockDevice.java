@@ -347,6 +347,10 @@ final class VsockDevice implements VhostUserDevice, AutoCloseable {
         if (q == null) {
             return;
         }
+        if (!q.hasAvailable()) {
+            return;
+        }
+        q.suppressNotifications(true);
         int used = 0;
         try {
             while (used < q.size()) {
@@ -370,7 +374,12 @@ final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 q.addUsed(chain.head(), 0);
                 used++;
             }
-            moreWork |= used == q.size();
+            // The thread may sleep after this: the guest must kick for new packets.
+            q.suppressNotifications(false);
+            if (q.hasAvailable()) {
+                q.suppressNotifications(true);
+                moreWork = true;
+            }
         } catch (VirtqueueException e) {
             broken(TX, e);
         }
@@ -416,7 +425,12 @@ final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 q.addUsed(chain.head(), written);
                 used++;
             }
-            moreWork |= used == q.size();
+            // Kicks for new RX buffers matter only while packets wait for them.
+            boolean waiting = muxer.hasPendingRx();
+            q.suppressNotifications(!waiting);
+            if (waiting && q.hasAvailable()) {
+                moreWork = true;
+            }
         } catch (VirtqueueException e) {
             broken(RX, e);
         }

@@ -95,6 +95,21 @@ class SplitVirtqueueTest {
     }
 
     @Test
+    void tellsTheDriverWhetherToKick() throws Exception {
+        DriverQueue d = driver(0);
+        SplitVirtqueue q = device(d, 0);
+        assertFalse(q.hasAvailable());
+        q.suppressNotifications(true);
+        assertEquals(SplitVirtqueue.USED_F_NO_NOTIFY, ram.get(JAVA_SHORT, d.usedGpa - GUEST_BASE));
+        d.post(new DriverQueue.Buffer(GUEST_BASE + 0x4000, 64, true));
+        q.suppressNotifications(false);
+        assertEquals(0, ram.get(JAVA_SHORT, d.usedGpa - GUEST_BASE));
+        assertTrue(q.hasAvailable(), "a buffer added while kicks were off is found by the re-check");
+        q.pop();
+        assertFalse(q.hasAvailable());
+    }
+
+    @Test
     void startsFromTheBaseTheFrontEndGave() throws Exception {
         DriverQueue d = driver(0);
         d.post(new DriverQueue.Buffer(GUEST_BASE + 0x4000, 64, true));

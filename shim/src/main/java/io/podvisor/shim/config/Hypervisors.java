@@ -5,6 +5,7 @@ import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Hypervisor;
 import io.podvisor.hypervisor.HypervisorSelection;
 import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.cloudhypervisor.CloudHypervisor;
 import io.podvisor.hypervisor.qemu.QemuHypervisor;
 import java.io.UncheckedIOException;
 
@@ -21,9 +22,8 @@ public final class Hypervisors {
     public static Hypervisor select(PodvisorConfig config, String override) throws VmmException {
         HypervisorSelection selection = selection(config, override).requireUsable();
         return switch (selection.hypervisor()) {
-            case HypervisorSelection.QEMU -> qemu(config);
-            default -> throw new VmmException("podvisor: the " + selection.hypervisor()
-                    + " driver is not available in this build");
+            case HypervisorSelection.CLOUD_HYPERVISOR -> new CloudHypervisor(selection.cloudHypervisorBinary());
+            default -> qemu(config);
         };
     }
 

@@ -1,0 +1,93 @@
+package io.podvisor.shim;
+
+import com.google.protobuf.CodedOutputStream;
+import io.podvisor.proto.containerd.task.v2.DeleteResponse;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ServiceLoader;
+import java.util.function.Supplier;
+
+/**
+ * {@code containerd-shim-podvisor-v2}: the shim v2 binary. {@code start} prints the shim's address,
+ * {@code delete} prints a DeleteResponse after cleaning up a dead shim, no action runs the
+ * long-lived shim, {@code -v} prints the version. The VM side is a {@link SandboxProvider} found
+ * with {@link ServiceLoader}, or passed to {@link #run}.
+ */
+public final class ShimMain {
+    public static final String NAME = "containerd-shim-podvisor-v2";
+
+    private ShimMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, ShimMain::loadProvider));
+    }
+
+    /** Runs one shim command; returns the process exit status. */
+    public static int run(String[] args, Supplier<SandboxProvider> provider) {
+        ShimArgs parsed;
+        try {
+            parsed = ShimArgs.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(NAME + ": " + e.getMessage());
+            return 2;
+        }
+        if (parsed.version()) {
+            System.out.println(NAME + ":\n  Version:  " + version() + "\n  Java version: " + Runtime.version());
+            return 0;
+        }
+        Path bundle = parsed.bundle().orElse(Path.of("").toAbsolutePath());
+        try {
+            return switch (parsed.action()) {
+                case "start" -> {
+                    String address = new StartCommand(ShimAddress.DEFAULT_SOCKET_DIR, SelfCommand.prefix(args),
+                            Duration.ofSeconds(60)).run(parsed, bundle);
+                    System.out.print(address);
+                    System.out.flush();
+                    yield 0;
+                }
+                case "delete" -> {
+                    ShimLog.configure(System.err, parsed.namespace(), parsed.debug());
+                    DeleteResponse response = DeleteCommand.run(context(parsed, bundle), provider.get());
+                    CodedOutputStream out = CodedOutputStream.newInstance(System.out);
+                    response.writeTo(out);
+                    out.flush();
+                    System.out.flush();
+                    yield 0;
+                }
+                default -> {
+                    if (parsed.socket().isEmpty()) {
+                        throw new ShimException("the long-lived shim needs -socket; containerd runs `" + NAME + " start`");
+                    }
+                    yield ShimServer.serve(context(parsed, bundle), provider.get(), version());
+                }
+            };
+        } catch (ShimException e) {
+            System.err.println(NAME + ": " + e.getMessage());
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            System.err.println(NAME + ": " + parsed.action() + " of " + parsed.id() + " failed: " + e);
+            return 1;
+        }
+    }
+
+    private static ShimContext context(ShimArgs args, Path bundle) {
+        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
+        if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
+            ttrpcAddress = args.address() + ".ttrpc";
+        }
+        return new ShimContext(args.namespace(), args.id(), args.address(), ttrpcAddress, args.publishBinary(), bundle,
+                args.debug(), args.socket().orElse(null));
+    }
+
+    static String version() {
+        String version = ShimMain.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
+    private static SandboxProvider loadProvider() {
+        return ServiceLoader.load(SandboxProvider.class).findFirst().orElseThrow(() -> new IllegalStateException(
+                "no " + SandboxProvider.class.getName() + " on the class path: this build lacks the VM backend"));
+    }
+}

@@ -1,0 +1,110 @@
+package io.podvisor.shim;
+
+import io.podvisor.shim.events.ForwardingEventPublisher;
+import io.podvisor.shim.task.Sandbox;
+import io.podvisor.shim.task.TaskService;
+import io.podvisor.shim.ttrpc.TtrpcClient;
+import io.podvisor.shim.ttrpc.TtrpcServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The long-lived shim: detaches into its own session, logs to the bundle's {@code log} fifo, serves
+ * the Task API on its socket and tells the {@code start} process "ready" on stdout; runs until
+ * containerd shuts it down.
+ */
+final class ShimServer {
+    private ShimServer() {
+    }
+
+    static int serve(ShimContext context, SandboxProvider provider, String version) {
+        PrintStream startChannel = System.out;
+        detach(context);
+        ShimLog log = ShimLog.forId(context.id());
+        ForwardingEventPublisher publisher = new ForwardingEventPublisher(context.namespace(),
+                TtrpcClient.forSocket(ShimAddress.toPath(context.ttrpcAddress())));
+        Sandbox sandbox;
+        try {
+            sandbox = provider.open(context);
+        } catch (Exception e) {
+            log.error("cannot open the sandbox", e);
+            startChannel.println("cannot open the sandbox of " + context.id() + ": " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        TaskService tasks = new TaskService(sandbox, publisher, stop::countDown, version);
+        TtrpcServer server;
+        try {
+            server = TtrpcServer.bind(context.socket(), List.of(tasks.ttrpcService()),
+                    (message, error) -> log.error(message, error));
+        } catch (FileAlreadyExistsException e) {
+            startChannel.println(StartCommand.IN_USE);
+            return 3;
+        } catch (IOException e) {
+            log.error("cannot listen", e);
+            startChannel.println(e.getMessage());
+            return 1;
+        }
+        Thread onSignal = new Thread(server::close, "shim-exit");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        log.info("shim listening on " + context.socket() + " (pid " + ProcessHandle.current().pid() + ")");
+        startChannel.println(StartCommand.READY);
+        startChannel.flush();
+        redirect("/dev/null", 1);
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("shutting down: containers " + tasks.containerIds());
+        try {
+            sandbox.shutdown();
+        } catch (RuntimeException e) {
+            log.error("sandbox shutdown failed", e);
+        }
+        publisher.close(Duration.ofSeconds(10));
+        server.close();
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+        log.info("shim exited");
+        return 0;
+    }
+
+    /** A new session (containerd may kill the start command's process group), stderr to the log fifo. */
+    private static void detach(ShimContext context) {
+        String problem = null;
+        try {
+            Posix.setsid();
+        } catch (IOException e) {
+            problem = "cannot start a new session: " + e.getMessage();
+        }
+        Path logFifo = context.bundle().resolve("log");
+        boolean logged = Files.exists(logFifo)
+                && redirect(logFifo.toString(), 2, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        if (!logged) {
+            redirect("/dev/null", 2);
+        }
+        ShimLog.configure(System.err, context.namespace(), context.debug());
+        if (problem != null) {
+            ShimLog.forId(context.id()).warn(problem);
+        }
+    }
+
+    private static void redirect(String path, int target) {
+        redirect(path, target, Posix.O_RDWR | Posix.O_CLOEXEC);
+    }
+
+    private static boolean redirect(String path, int target, int flags) {
+        try {
+            Posix.moveFd(Posix.open(path, flags), target);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.podvisor.shim;
+
+import io.podvisor.shim.task.OciBundle;
+import io.podvisor.shim.task.TaskException;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code start}: returns the address of the shim that serves this container. A container of a CRI
+ * pod whose shim is alive gets that shim's address; otherwise a long-lived shim is started detached
+ * (it reports "ready" on its stdout once it listens) and its address returned.
+ */
+final class StartCommand {
+    static final String READY = "ready";
+    static final String IN_USE = "in-use";
+
+    private final Path socketDir;
+    private final List<String> selfCommand;
+    private final Duration readyTimeout;
+
+    StartCommand(Path socketDir, List<String> selfCommand, Duration readyTimeout) {
+        this.socketDir = socketDir;
+        this.selfCommand = selfCommand;
+        this.readyTimeout = readyTimeout;
+    }
+
+    /** Returns the {@code unix://} address to print. */
+    String run(ShimArgs args, Path bundle) throws ShimException {
+        String groupId = groupId(args.id(), bundle);
+        Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
+        String address = ShimAddress.toAddress(socket);
+        if (!ShimAddress.canConnect(socket)) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                throw new ShimException("cannot remove stale shim socket " + socket + ": " + e.getMessage(), e);
+            }
+            String answer = spawn(args, bundle, socket);
+            if (answer.equals(IN_USE) && !ShimAddress.canConnect(socket)) {
+                throw new ShimException("shim socket " + socket + " of " + groupId + " exists but nothing answers on it");
+            }
+        }
+        try {
+            ShimAddress.writeAddressFile(bundle, address);
+        } catch (IOException e) {
+            throw new ShimException("cannot write " + bundle.resolve(ShimAddress.ADDRESS_FILE) + ": " + e.getMessage(), e);
+        }
+        return address;
+    }
+
+    /** The pod's sandbox id for a container of a CRI pod, else the container's own id. */
+    static String groupId(String id, Path bundle) throws ShimException {
+        try {
+            return OciBundle.load(bundle).sandboxId().orElse(id);
+        } catch (TaskException e) {
+            throw new ShimException("container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String spawn(ShimArgs args, Path bundle, Path socket) throws ShimException {
+        List<String> command = new ArrayList<>(selfCommand);
+        command.addAll(List.of("-namespace", args.namespace(), "-id", args.id(), "-address", args.address(),
+                "-publish-binary", args.publishBinary(), "-socket", socket.toString()));
+        if (args.debug()) {
+            command.add("-debug");
+        }
+        Process shim;
+        try {
+            shim = new ProcessBuilder(command)
+                    .directory(bundle.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
+        } catch (IOException e) {
+            throw new ShimException("cannot start the shim for " + args.id() + ": " + e.getMessage(), e);
+        }
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(shim.getErrorStream()),
+                Thread.ofVirtual().factory()::newThread);
+        CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> firstLine(shim.getInputStream()),
+                Thread.ofVirtual().factory()::newThread);
+        String line;
+        try {
+            line = firstLine.get(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            shim.destroyForcibly();
+            throw new ShimException("shim for " + args.id() + " did not listen on " + socket + " within "
+                    + readyTimeout.toSeconds() + " s; killed it" + stderrOf(stderr));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shim.destroyForcibly();
+            throw new ShimException("interrupted while starting the shim for " + args.id());
+        } catch (ExecutionException e) {
+            throw new ShimException("cannot read from the shim for " + args.id() + ": " + e.getCause(), e.getCause());
+        }
+        if (line != null && (line.equals(READY) || line.equals(IN_USE))) {
+            return line;
+        }
+        String exit = "";
+        try {
+            if (shim.waitFor(5, TimeUnit.SECONDS)) {
+                exit = " (exit status " + shim.exitValue() + ")";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ShimException("shim for " + args.id() + " failed to start" + exit
+                + (line == null ? "" : ": " + line) + stderrOf(stderr));
+    }
+
+    private static String stderrOf(CompletableFuture<String> stderr) {
+        String text = stderr.completeOnTimeout("", 2, TimeUnit.SECONDS).join().strip();
+        return text.isEmpty() ? "" : "; its stderr: " + text;
+    }
+
+    private static String firstLine(InputStream in) {
+        try {
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String drain(InputStream in) {
+        try {
+            byte[] bytes = in.readNBytes(16 * 1024);
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

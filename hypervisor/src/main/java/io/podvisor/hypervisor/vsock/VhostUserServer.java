@@ -9,11 +9,6 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -34,7 +29,6 @@ final class VhostUserServer implements AutoCloseable {
     private final VhostUserDevice device;
     private final AFUNIXServerSocket server;
     private final Thread thread;
-    private final Set<String> requestsSeen = Collections.synchronizedSet(new LinkedHashSet<>());
     private volatile AFUNIXSocket current;
     private volatile boolean closing;
 
@@ -52,13 +46,6 @@ final class VhostUserServer implements AutoCloseable {
         }
         this.thread = Thread.ofPlatform().name("vhost-user-" + vmName).daemon().unstarted(this::acceptLoop);
         thread.start();
-    }
-
-    /** Names of the requests front-ends sent so far, in first-seen order. */
-    List<String> requestsSeen() {
-        synchronized (requestsSeen) {
-            return new ArrayList<>(requestsSeen);
-        }
     }
 
     private void acceptLoop() {
@@ -103,7 +90,6 @@ final class VhostUserServer implements AutoCloseable {
                 readFully(in, payload, false);
                 int[] fds = takeFds(socket);
                 VhostUserMessage message = new VhostUserMessage(h[0], h[1], payload, fds);
-                requestsSeen.add(VhostUserMessage.name(h[0]));
                 byte[] reply = session.handle(message);
                 if (reply != null) {
                     out.write(reply);

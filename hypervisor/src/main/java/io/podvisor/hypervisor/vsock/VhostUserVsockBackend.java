@@ -5,7 +5,6 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A virtio-vsock device back-end for QEMU's {@code vhost-user-vsock-device}, exposing the guest
@@ -71,11 +70,6 @@ public final class VhostUserVsockBackend implements AutoCloseable {
             throw new IllegalArgumentException("vm " + vmName + ": " + what + " path " + path
                     + " is longer than a unix socket path may be (" + MAX_SOCKET_PATH + " bytes); use a shorter run directory");
         }
-    }
-
-    /** The vhost-user requests the front-end sent so far (diagnostics). */
-    List<String> vhostUserRequestsSeen() {
-        return server.requestsSeen();
     }
 
     /** Closes everything, removes both sockets; never throws. */

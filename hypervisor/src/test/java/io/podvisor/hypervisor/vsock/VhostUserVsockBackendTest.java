@@ -6,18 +6,35 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,7 +116,7 @@ class VhostUserVsockBackendTest {
         while (b.hasRemaining() && c.read(b) >= 0) {
             // keep reading
         }
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     @Test
@@ -122,6 +139,47 @@ class VhostUserVsockBackendTest {
         // The client closed: the guest is told the host will send no more.
         SimulatedGuest.Packet shutdown = guest.expect(OP_SHUTDOWN, WAIT);
         assertEquals(VsockHeader.SHUTDOWN_SEND, shutdown.header().flags());
+    }
+
+    @Test
+    void nettyClientWithTheHandshakeHandlerTalksToTheGuest() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+                EpollIoHandler.newFactory());
+        try {
+            LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+            Bootstrap bootstrap = new Bootstrap().group(group)
+                    .channel(EpollDomainSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(HybridVsock.handshakeHandler(1024),
+                                    new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelActive(ChannelHandlerContext ctx) {
+                                            events.add("active");
+                                            ctx.writeAndFlush(Unpooled.copiedBuffer(bytes("ping")));
+                                        }
+
+                                        @Override
+                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                            ByteBuf b = (ByteBuf) msg;
+                                            events.add("read " + b.toString(StandardCharsets.US_ASCII));
+                                            b.release();
+                                        }
+                                    });
+                        }
+                    });
+            Channel channel = bootstrap
+                    .connect(new DomainSocketAddress(hybrid.toString())).sync().channel();
+            VsockHeader request = accept(1024);
+            assertEquals("active", events.poll(5, TimeUnit.SECONDS));
+            assertEquals("ping", text(guest.expect(OP_RW, WAIT).payload()));
+            guest.send(guest.header(OP_RW, 1024, request.srcPort(), 0, GUEST_BUF, 4), bytes("pong"));
+            assertEquals("read pong", events.poll(5, TimeUnit.SECONDS));
+            channel.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test
@@ -153,7 +211,7 @@ class VhostUserVsockBackendTest {
         long guestSent = 0;           // bytes the guest echoed back
         long hostBufAlloc = VsockConnection.BUF_ALLOC;
         long hostFwdCnt = 0;
-        java.util.ArrayDeque<byte[]> toEcho = new java.util.ArrayDeque<>();
+        ArrayDeque<byte[]> toEcho = new ArrayDeque<>();
         while (guestSent < data.length) {
             // Echo what the host's credit allows, as a well-behaved guest does.
             while (!toEcho.isEmpty() && guestSent + toEcho.peek().length - hostFwdCnt <= hostBufAlloc) {
@@ -266,7 +324,7 @@ class VhostUserVsockBackendTest {
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
-            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+            }, Executors.newVirtualThreadPerTaskExecutor()));
         }
         // Guest: accept every REQUEST, echo each connection's bytes upper-cased, close on SHUTDOWN.
         Map<Integer, StringBuilder> streams = new HashMap<>();

@@ -24,6 +24,8 @@ final class KickWatcher implements AutoCloseable {
     /** Requested kick fds per queue, -1 for none; guarded by this. */
     private final int[] requested;
     private boolean changed;
+    /** Replaced kick fds the poll thread closes once it no longer polls them; guarded by this. */
+    private int[] pendingClose = new int[0];
     private volatile boolean closing;
 
     KickWatcher(String vmName, int queues, Runnable onKick) throws IOException {
@@ -53,8 +55,6 @@ final class KickWatcher implements AutoCloseable {
         }
         Libc.eventfdSignal(wakeFd);
     }
-
-    private int[] pendingClose = new int[0];
 
     private boolean isWatchedElsewhere(int fd) {
         for (int r : requested) {

@@ -2,8 +2,6 @@ package io.podvisor.hypervisor.vsock;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A packet the guest sent on the TX queue: its header and its payload as buffers viewing guest

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -78,9 +77,28 @@ public final class AgentClient implements AutoCloseable {
      */
     public ProcessExit run(ProcessStart start, InputStream stdin, OutputStream stdout, OutputStream stderr)
             throws AgentException {
-        String call = "RunProcess " + start.getArgsList();
-        CompletableFuture<ProcessExit> exit = new CompletableFuture<>();
+        try {
+            return start(start, stdin, stdout, stderr).exit().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AgentException agentException) {
+                throw agentException;
+            }
+            throw AgentException.of(vmName, describe(start), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw AgentException.of(vmName, describe(start), e);
+        }
+    }
+
+    /**
+     * Starts a process in the guest; its stdin is copied from {@code stdin} once it runs, its
+     * output is written to {@code stdout}/{@code stderr} as it comes. Failures complete the
+     * returned process's futures with an {@link AgentException}.
+     */
+    public GuestProcess start(ProcessStart start, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        String call = describe(start);
         StdinPump pump = new StdinPump(stdin);
+        GuestProcess process = new GuestProcess(pump);
         async.runProcess(new ClientResponseObserver<ProcessInput, ProcessOutput>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<ProcessInput> requests) {
@@ -91,38 +109,39 @@ public final class AgentClient implements AutoCloseable {
             public void onNext(ProcessOutput out) {
                 try {
                     switch (out.getOutputCase()) {
-                        case STARTED -> pump.startWhenStarted();
+                        case STARTED -> process.started(out.getStarted().getPid());
                         case STDOUT -> write(stdout, out.getStdout());
                         case STDERR -> write(stderr, out.getStderr());
-                        case EXIT -> exit.complete(out.getExit());
+                        case EXIT -> process.exited(out.getExit());
                         default -> { }
                     }
                 } catch (IOException e) {
-                    exit.completeExceptionally(e);
+                    process.failed(new AgentException("VM " + vmName + ": " + call
+                            + ": cannot write the process's output: " + e.getMessage(), null, e));
                 }
             }
 
             @Override
             public void onError(Throwable t) {
-                exit.completeExceptionally(t);
+                process.failed(AgentException.of(vmName, call, t));
             }
 
             @Override
             public void onCompleted() {
-                exit.completeExceptionally(new IOException("the agent ended the stream without an exit status"));
+                process.failed(new AgentException("guest agent of VM " + vmName + " ended " + call
+                        + " without an exit status", null, null));
             }
         });
         pump.send(ProcessInput.newBuilder().setStart(start).build());
-        try {
-            return exit.get();
-        } catch (ExecutionException e) {
-            throw AgentException.of(vmName, call, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw AgentException.of(vmName, call, e);
-        } finally {
-            pump.stop();
+        return process;
+    }
+
+    private static String describe(ProcessStart start) {
+        if (!start.getContainerId().isEmpty()) {
+            return "RunProcess of container " + start.getContainerId()
+                    + (start.getExecId().isEmpty() ? "" : " exec " + start.getExecId());
         }
+        return "RunProcess " + start.getArgsList();
     }
 
     /** Asks the agent to sync and power the guest off. */

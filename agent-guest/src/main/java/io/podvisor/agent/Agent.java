@@ -67,8 +67,7 @@ public final class Agent {
                 .build()
                 .start();
         LOG.info("agent " + AgentMain.version() + " listening on " + options.listen() + uptimeNote());
-        options.ready().ifPresent(target -> ReadinessAnnouncer.announce(target, AgentMain.version(), group)
-                .addListener(f -> LOG.info("readiness announced to " + target)));
+        options.ready().ifPresent(target -> ReadinessAnnouncer.announce(target, AgentMain.version(), group));
     }
 
     private void shutdown() {
@@ -106,11 +105,12 @@ public final class Agent {
         return (server == null || server.awaitTermination(timeout, unit)) && group.terminationFuture().await(timeout, unit);
     }
 
-    /** The guest's uptime when the agent started serving: boot-to-ready in one number on the console. */
+    /** System uptime and the agent's RSS when it starts serving: boot-to-ready and memory on the console. */
     private static String uptimeNote() {
         try {
             String uptime = Files.readString(Path.of("/proc/uptime"));
-            return " (system uptime " + uptime.substring(0, uptime.indexOf(' ')) + " s)";
+            long rssKiB = GuestInfoReader.kibField(Files.readString(Path.of("/proc/self/status")), "VmRSS:");
+            return " (system uptime " + uptime.substring(0, uptime.indexOf(' ')) + " s, RSS " + rssKiB / 1024 + " MiB)";
         } catch (IOException | RuntimeException e) {
             return "";
         }

@@ -6,9 +6,7 @@ public final class AgentMain {
     private AgentMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "podvisor-agent: %4$s %5$s%6$s%n");
-        }
+        configureLogging();
         AgentOptions options;
         try {
             options = AgentOptions.parse(args);
@@ -18,6 +16,13 @@ public final class AgentMain {
             return;
         }
         Agent.start(options).awaitTermination();
+    }
+
+    /** One line per record on stderr (the guest console); must run before the first logger is created. */
+    static void configureLogging() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "podvisor-agent: %4$s %5$s%6$s%n");
+        }
     }
 
     /** The Maven project version from the jar manifest; "dev" when run from classes. */

@@ -32,7 +32,9 @@ final class ReadinessAnnouncer {
                     }
                     connected.channel().writeAndFlush(Unpooled.wrappedBuffer(line)).addListener(
                             (ChannelFutureListener) written -> {
-                                if (!written.isSuccess()) {
+                                if (written.isSuccess()) {
+                                    LOG.info("readiness announced to " + target);
+                                } else {
                                     LOG.warning("cannot announce readiness to " + target + ": " + written.cause());
                                 }
                                 written.channel().close();

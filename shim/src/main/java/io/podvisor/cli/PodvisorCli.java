@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** The {@code podvisor} debugging and admin CLI. */
 public final class PodvisorCli {
@@ -22,7 +24,17 @@ public final class PodvisorCli {
 
     private PodvisorCli() {}
 
+    /** Held so the levels stick: java.util.logging keeps loggers weakly. */
+    private static final List<Logger> QUIETED = List.of(
+            Logger.getLogger("io.netty.bootstrap"), Logger.getLogger("io.podvisor"));
+
     public static void main(String[] args) {
+        if (System.getenv("PODVISOR_DEBUG") == null) {
+            // grpc-netty asks every channel for SO_KEEPALIVE, which unix sockets ignore; and the
+            // VM's own progress logs are for the shim's log, not for a person at a terminal.
+            QUIETED.getFirst().setLevel(Level.SEVERE);
+            QUIETED.getLast().setLevel(Level.WARNING);
+        }
         System.exit(run(List.of(args), System.out, System.err));
     }
 

@@ -121,7 +121,8 @@ inputs() {
     echo "crun $(sha "$CRUN")"
     local f
     for f in $HOST_LIBS; do echo "lib $f $(sha "$f")"; done
-    echo "jdk $(sha "$JAVA_HOME/release") $(sha "$JAVA_HOME/lib/modules") $(sha "$JAVA_HOME/lib/server/libjvm.so")"
+    # The release file names the exact JDK build; libjvm's checksum catches a patched one.
+    echo "jdk $(sha "$JAVA_HOME/release") $(sha "$JAVA_HOME/lib/server/libjvm.so")"
     (cd "$AGENT_DIR" && find . -name '*.jar' | LC_ALL=C sort | while read -r f; do echo "agent $f $(sha "$f")"; done)
 }
 INPUTS=$(inputs)

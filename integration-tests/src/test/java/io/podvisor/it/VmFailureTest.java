@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +60,9 @@ class VmFailureTest {
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(60).toNanos(), "wait was not bounded");
             assertTrue(e.getMessage().contains("silent-guest"), e.getMessage());
             assertTrue(e.getMessage().contains("did not announce itself within 20 s"), e.getMessage());
-            assertTrue(e.getMessage().contains("Linux version"), "console tail missing: " + e.getMessage());
+            assertTrue(e.getMessage().contains(vm.consoleLog().toString()), e.getMessage());
+            assertTrue(Pattern.compile("\\[\\s*\\d+\\.\\d+\\] ").matcher(e.getMessage()).find(),
+                    "kernel console lines missing: " + e.getMessage());
         }
     }
 

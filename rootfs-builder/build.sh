@@ -192,7 +192,7 @@ KMODS=$WORK/kernel/lib/modules/$KERNEL_RELEASE
 /bin/busybox depmod -b "$WORK/kernel" "$KERNEL_RELEASE"
 declare -A module_path=() loaded=()
 while IFS=: read -r path _; do
-    name=$(basename "$path" .ko); module_path[${name//-/_}]=$path
+    name=$(basename "${path%.ko*}"); module_path[${name//-/_}]=$path
 done <"$KMODS/modules.dep"
 deps_of() { awk -F': ' -v m="$1" '$1 == m {print $2}' "$KMODS/modules.dep"; }
 ORDER=()
@@ -208,17 +208,21 @@ for m in $MODULES; do
     visit "${module_path[$m]}"
 done
 IMODS=$ROOT/lib/modules/$KERNEL_RELEASE
+# busybox insmod takes plain .ko files: newer Debian kernels compress their modules.
 for path in "${ORDER[@]}"; do
     mkdir -p "$IMODS/$(dirname "$path")"
     case "$path" in
         *.ko) cp "$KMODS/$path" "$IMODS/$path" ;;
-        *) die "compressed module $path: add decompression to build.sh" ;;
+        *.ko.xz) xz -dc "$KMODS/$path" >"$IMODS/${path%.xz}" ;;
+        *.ko.zst) zstd -qdc "$KMODS/$path" >"$IMODS/${path%.zst}" ;;
+        *.ko.gz) gzip -dc "$KMODS/$path" >"$IMODS/${path%.gz}" ;;
+        *) die "module $path has an unknown compression" ;;
     esac
-    echo "$path" >>"$IMODS/load.list"
+    echo "${path%.ko*}.ko" >>"$IMODS/load.list"
 done
 cp "$KMODS/modules.builtin" "$KMODS/modules.order" "$IMODS/"
 /bin/busybox depmod -b "$ROOT" "$KERNEL_RELEASE"
-log "initramfs modules: ${#ORDER[@]} ($(for p in "${ORDER[@]}"; do basename "$p" .ko; done | tr '\n' ' '))"
+log "initramfs modules: ${#ORDER[@]} ($(for p in "${ORDER[@]}"; do basename "${p%.ko*}"; done | tr '\n' ' '))"
 
 # --- runtime disk: jlinked Java, agent, crun, glibc, AOT cache --------------------------------
 STAGE=$WORK/runtime

@@ -12,7 +12,21 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.podvisor.hypervisor.vsock.HybridVsock;
+import io.grpc.stub.StreamObserver;
+import io.podvisor.proto.agent.v1.AgentEvent;
 import io.podvisor.proto.agent.v1.AgentGrpc;
+import io.podvisor.proto.agent.v1.ConfigureNetworkRequest;
+import io.podvisor.proto.agent.v1.ContainerStatsRequest;
+import io.podvisor.proto.agent.v1.ContainerStatsResponse;
+import io.podvisor.proto.agent.v1.CreateContainerRequest;
+import io.podvisor.proto.agent.v1.ListProcessesRequest;
+import io.podvisor.proto.agent.v1.MountRequest;
+import io.podvisor.proto.agent.v1.PauseContainerRequest;
+import io.podvisor.proto.agent.v1.RemoveContainerRequest;
+import io.podvisor.proto.agent.v1.ResumeContainerRequest;
+import io.podvisor.proto.agent.v1.SignalProcessRequest;
+import io.podvisor.proto.agent.v1.UpdateContainerRequest;
+import io.podvisor.proto.agent.v1.WatchEventsRequest;
 import io.podvisor.proto.agent.v1.GetGuestInfoRequest;
 import io.podvisor.proto.agent.v1.GuestInfo;
 import io.podvisor.proto.agent.v1.ProcessExit;
@@ -24,12 +38,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /** The host's side of the agent API: gRPC over the VM's hybrid vsock socket, port 1024. */
 public final class AgentClient implements AutoCloseable {
     public static final int AGENT_PORT = 1024;
+    private static final long CALL_TIMEOUT_SECONDS = 60;
     private static final EventLoopGroup EVENT_LOOP = new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("agent-client", true), EpollIoHandler.newFactory());
 
@@ -63,12 +80,8 @@ public final class AgentClient implements AutoCloseable {
     }
 
     public GuestInfo guestInfo() throws AgentException {
-        try {
-            return blocking.withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .getGuestInfo(GetGuestInfoRequest.newBuilder().setHostVersion(Versions.host()).build());
-        } catch (RuntimeException e) {
-            throw AgentException.of(vmName, "GetGuestInfo", e);
-        }
+        return call("GetGuestInfo", () -> blocking().getGuestInfo(
+                GetGuestInfoRequest.newBuilder().setHostVersion(Versions.host()).build()));
     }
 
     /**
@@ -144,13 +157,77 @@ public final class AgentClient implements AutoCloseable {
         return "RunProcess " + start.getArgsList();
     }
 
+    public void mount(String source, String target, String fstype, List<String> options) throws AgentException {
+        call("Mount " + source + " at " + target, () -> blocking().mount(MountRequest.newBuilder()
+                .setSource(source).setTarget(target).setFstype(fstype).addAllOptions(options).build()));
+    }
+
+    public void createContainer(String containerId, byte[] ociSpecJson, String rootfsPath) throws AgentException {
+        call("CreateContainer " + containerId, () -> blocking().createContainer(CreateContainerRequest.newBuilder()
+                .setContainerId(containerId).setOciSpecJson(ByteString.copyFrom(ociSpecJson))
+                .setRootfsPath(rootfsPath).build()));
+    }
+
+    public void signalProcess(String containerId, String execId, int signal, boolean all) throws AgentException {
+        call("SignalProcess " + signal + " to container " + containerId + (execId.isEmpty() ? "" : " exec " + execId),
+                () -> blocking().signalProcess(SignalProcessRequest.newBuilder().setContainerId(containerId)
+                        .setExecId(execId).setSignal(signal).setAll(all).build()));
+    }
+
+    public List<Integer> listProcesses(String containerId) throws AgentException {
+        return call("ListProcesses of container " + containerId, () -> blocking().listProcesses(
+                ListProcessesRequest.newBuilder().setContainerId(containerId).build())).getPidsList();
+    }
+
+    public ContainerStatsResponse containerStats(String containerId) throws AgentException {
+        return call("ContainerStats of container " + containerId, () -> blocking().containerStats(
+                ContainerStatsRequest.newBuilder().setContainerId(containerId).build()));
+    }
+
+    public void updateContainer(String containerId, byte[] resourcesJson) throws AgentException {
+        call("UpdateContainer " + containerId, () -> blocking().updateContainer(UpdateContainerRequest.newBuilder()
+                .setContainerId(containerId).setResourcesJson(ByteString.copyFrom(resourcesJson)).build()));
+    }
+
+    public void pauseContainer(String containerId) throws AgentException {
+        call("PauseContainer " + containerId, () -> blocking().pauseContainer(
+                PauseContainerRequest.newBuilder().setContainerId(containerId).build()));
+    }
+
+    public void resumeContainer(String containerId) throws AgentException {
+        call("ResumeContainer " + containerId, () -> blocking().resumeContainer(
+                ResumeContainerRequest.newBuilder().setContainerId(containerId).build()));
+    }
+
+    public void removeContainer(String containerId) throws AgentException {
+        call("RemoveContainer " + containerId, () -> blocking().removeContainer(
+                RemoveContainerRequest.newBuilder().setContainerId(containerId).build()));
+    }
+
+    public void configureNetwork(ConfigureNetworkRequest request) throws AgentException {
+        call("ConfigureNetwork", () -> blocking().configureNetwork(request));
+    }
+
+    /** Delivers the agent's events (OOM kills) to {@code listener} until the channel closes. */
+    public void watchEvents(StreamObserver<AgentEvent> listener) {
+        async.watchEvents(WatchEventsRequest.getDefaultInstance(), listener);
+    }
+
+    private AgentGrpc.AgentBlockingStub blocking() {
+        return blocking.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private <T> T call(String what, Supplier<T> rpc) throws AgentException {
+        try {
+            return rpc.get();
+        } catch (RuntimeException e) {
+            throw AgentException.of(vmName, what, e);
+        }
+    }
+
     /** Asks the agent to sync and power the guest off. */
     public void shutdown() throws AgentException {
-        try {
-            blocking.withDeadlineAfter(30, TimeUnit.SECONDS).shutdown(ShutdownRequest.getDefaultInstance());
-        } catch (RuntimeException e) {
-            throw AgentException.of(vmName, "Shutdown", e);
-        }
+        call("Shutdown", () -> blocking().shutdown(ShutdownRequest.getDefaultInstance()));
     }
 
     @Override

@@ -1,0 +1,41 @@
+package io.podvisor.shim.vm;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Where a pod's VM keeps its sockets, logs and shared directory on the host: a short name derived
+ * from the sandbox id, because unix socket paths must fit in 107 bytes and CRI ids are 64 chars.
+ */
+final class PodDirs {
+    /** Guest path where the agent mounts the pod's virtio-fs share. */
+    static final String GUEST_SHARE = "/run/podvisor/shared";
+    static final String SHARE_TAG = "pod";
+
+    private PodDirs() {}
+
+    static Path podDir(Path runDir, String sandboxId) {
+        return runDir.resolve("pods").resolve(shortName(sandboxId));
+    }
+
+    static Path sharedDir(Path podDir) {
+        return podDir.resolve("shared");
+    }
+
+    /** The guest path of a path relative to the shared directory. */
+    static String guestPath(String relative) {
+        return GUEST_SHARE + "/" + relative;
+    }
+
+    private static String shortName(String sandboxId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(sandboxId.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

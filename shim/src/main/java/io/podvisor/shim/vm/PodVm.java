@@ -1,0 +1,137 @@
+package io.podvisor.shim.vm;
+
+import io.podvisor.hypervisor.GuestImage;
+import io.podvisor.hypervisor.Vmm;
+import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.VmSpec;
+import io.podvisor.hypervisor.virtiofs.SharedDir;
+import io.podvisor.hypervisor.virtiofs.Virtiofsd;
+import io.podvisor.shim.agent.AgentClient;
+import io.podvisor.shim.agent.AgentException;
+import io.podvisor.shim.agent.GuestAgent;
+import io.podvisor.shim.agent.Versions;
+import io.podvisor.shim.config.Hypervisors;
+import io.podvisor.shim.config.PodvisorConfig;
+import io.podvisor.shim.config.RunDirs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One pod's VM and what it stands on: the pod directory, the shared directory virtiofsd serves,
+ * the VMM and the guest agent. {@link #close()} releases all of it, in reverse order.
+ */
+final class PodVm implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PodVm.class.getName());
+
+    private final String podId;
+    private final Path podDir;
+    private final SharedDir shared;
+    private final Virtiofsd virtiofsd;
+    private final Vmm vm;
+    private final AgentClient agent;
+
+    private PodVm(String podId, Path podDir, SharedDir shared, Virtiofsd virtiofsd, Vmm vm, AgentClient agent) {
+        this.podId = podId;
+        this.podDir = podDir;
+        this.shared = shared;
+        this.virtiofsd = virtiofsd;
+        this.vm = vm;
+        this.agent = agent;
+    }
+
+    /** Boots the pod's VM and mounts the pod share in the guest. On failure nothing is left. */
+    static PodVm boot(PodvisorConfig config, String podId) throws IOException {
+        GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
+        Path podDir = PodDirs.podDir(config.runDir(), podId);
+        if (Files.exists(podDir)) {
+            cleanup(config, podId);
+        }
+        Files.createDirectories(podDir);
+        SharedDir shared = null;
+        Virtiofsd virtiofsd = null;
+        Vmm vm = null;
+        try {
+            shared = SharedDir.create(podId, PodDirs.sharedDir(podDir));
+            virtiofsd = Virtiofsd.start(podId, virtiofsdBinary(config), shared.path(), podDir, PodDirs.SHARE_TAG);
+            VmSpec spec = new VmSpec(podId, image, config.defaultVcpus(), config.defaultMemoryMiB(), podDir,
+                    List.of(virtiofsd.share()), List.of(), null, 3, List.of());
+            vm = Hypervisors.select(config, null).create(spec);
+            LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
+                    podId, spec.vcpus(), spec.memoryMiB(), podDir);
+            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout());
+            agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
+            return new PodVm(podId, podDir, shared, virtiofsd, vm, agent);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(vm, virtiofsd, shared, podDir);
+            throw e;
+        }
+    }
+
+    private static Path virtiofsdBinary(PodvisorConfig config) throws VmmException {
+        return Files.isExecutable(config.virtiofsdPath()) ? config.virtiofsdPath() : Virtiofsd.findBinary();
+    }
+
+    String podId() {
+        return podId;
+    }
+
+    AgentClient agent() {
+        return agent;
+    }
+
+    SharedDir shared() {
+        return shared;
+    }
+
+    Vmm vm() {
+        return vm;
+    }
+
+    /** Powers the guest off (agent first, VMM after a grace period), then releases everything. */
+    @Override
+    public void close() {
+        try {
+            agent.shutdown();
+            vm.stop(Duration.ofSeconds(5));
+        } catch (AgentException | VmmException e) {
+            LOG.log(System.Logger.Level.WARNING, "pod {0}: clean VM shutdown failed, killing it: {1}",
+                    podId, e.getMessage());
+        }
+        agent.close();
+        closeQuietly(vm, virtiofsd, shared, podDir);
+    }
+
+    private static void closeQuietly(Vmm vm, Virtiofsd virtiofsd, SharedDir shared, Path podDir) {
+        if (vm != null) {
+            vm.close();
+        }
+        if (virtiofsd != null) {
+            virtiofsd.close();
+        }
+        try {
+            if (shared != null) {
+                shared.close();
+            }
+        } catch (VmmException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        }
+        RunDirs.remove(podDir);
+    }
+
+    /**
+     * Releases what a killed shim left of a pod: its VMM and virtiofsd die with the shim, so what
+     * remains are mounts under the shared directory and the pod directory.
+     */
+    static void cleanup(PodvisorConfig config, String podId) throws VmmException {
+        Path podDir = PodDirs.podDir(config.runDir(), podId);
+        String marker = podDir.toString();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+        SharedDir.cleanup(podId, PodDirs.sharedDir(podDir));
+        RunDirs.remove(podDir);
+    }
+}

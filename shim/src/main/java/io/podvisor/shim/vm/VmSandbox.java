@@ -1,0 +1,126 @@
+package io.podvisor.shim.vm;
+
+import io.grpc.stub.StreamObserver;
+import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.virtiofs.RootfsMount;
+import io.podvisor.proto.agent.v1.AgentEvent;
+import io.podvisor.proto.agent.v1.ProcessStart;
+import io.podvisor.shim.agent.AgentException;
+import io.podvisor.shim.config.PodvisorConfig;
+import io.podvisor.shim.task.Container;
+import io.podvisor.shim.task.ContainerRequest;
+import io.podvisor.shim.task.Sandbox;
+import io.podvisor.shim.task.TaskException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The pod: one VM, booted when its sandbox container is created, holding every container of the
+ * pod. Containers' root file systems reach the guest through the pod's virtio-fs share.
+ */
+final class VmSandbox implements Sandbox {
+    private static final System.Logger LOG = System.getLogger(VmSandbox.class.getName());
+
+    private final PodvisorConfig config;
+    private final Map<String, ContainerRequest> requests = new ConcurrentHashMap<>();
+    private PodVm pod;
+
+    VmSandbox(PodvisorConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public synchronized Container createContainer(ContainerRequest request) throws TaskException {
+        String id = request.id();
+        if (pod == null) {
+            if (!request.bundle().isSandbox()) {
+                throw TaskException.failedPrecondition("container " + id + " belongs to pod "
+                        + request.bundle().sandboxId().orElse("?") + ", whose VM is not running in this shim");
+            }
+            pod = bootPod(id);
+        }
+        try {
+            Path rootfs = mountRootfs(request);
+            byte[] spec = GuestSpec.rewrite(request.bundle().spec(), id, pod.shared());
+            pod.agent().createContainer(id, spec, PodDirs.guestPath(pod.shared().path().relativize(rootfs).toString()));
+        } catch (VmmException | AgentException e) {
+            removeShare(id);
+            throw VmProcess.failed(e instanceof AgentException ? e
+                    : new AgentException("pod " + pod.podId() + ", container " + id + ": " + e.getMessage(), null, e));
+        }
+        requests.put(id, request);
+        ProcessStart start = ProcessStart.newBuilder()
+                .setContainerId(id)
+                .setTerminal(request.io().terminal())
+                .build();
+        return new VmContainer(id, pod, new VmProcess(pod.agent(), start, request.io()));
+    }
+
+    private PodVm bootPod(String podId) throws TaskException {
+        try {
+            PodVm booted = PodVm.boot(config, podId);
+            booted.agent().watchEvents(new OomListener());
+            return booted;
+        } catch (IOException | RuntimeException e) {
+            throw TaskException.failedPrecondition("podvisor: cannot boot the VM for pod " + podId + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private Path mountRootfs(ContainerRequest request) throws VmmException {
+        List<RootfsMount> mounts = request.rootfs().stream()
+                .map(m -> new RootfsMount(m.getType(), m.getSource(), m.getOptionsList()))
+                .toList();
+        if (mounts.isEmpty()) {
+            Path bundleRootfs = request.bundle().path().resolve(
+                    request.bundle().spec().path("root").path("path").asText("rootfs"));
+            if (!Files.isDirectory(bundleRootfs)) {
+                throw new VmmException("container " + request.id() + ": no rootfs mounts and no " + bundleRootfs);
+            }
+            mounts = List.of(new RootfsMount("bind", bundleRootfs.toString(), List.of("rbind")));
+        }
+        return pod.shared().mountRootfs(request.id(), mounts);
+    }
+
+    private void removeShare(String id) {
+        try {
+            pod.shared().remove(id);
+        } catch (VmmException e) {
+            LOG.log(System.Logger.Level.WARNING, "pod {0}: {1}", pod.podId(), e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void shutdown() {
+        if (pod != null) {
+            pod.close();
+            pod = null;
+        }
+    }
+
+    /** Forwards the guest's OOM kills to the container's Task events. */
+    private final class OomListener implements StreamObserver<AgentEvent> {
+        @Override
+        public void onNext(AgentEvent event) {
+            if (event.hasOomContainerId()) {
+                ContainerRequest request = requests.get(event.getOomContainerId());
+                if (request != null) {
+                    request.reportOom().run();
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            // The VM is going away; exits are reported through the process streams.
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+}

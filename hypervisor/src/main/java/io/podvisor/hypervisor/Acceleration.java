@@ -6,7 +6,11 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +33,9 @@ public record Acceleration(Mode mode, String reason) {
         /** Empty if the guest booted, else why it did not. */
         Optional<String> tryBoot();
     }
+
+    private static final Path PROBE_CACHE = Path.of("/run/podvisor/kvm-probe");
+    private static final String BOOTED = "booted";
 
     /** Probe outcome per probe key: probes are slow and hosts do not change. */
     private static final Map<String, Optional<String>> PROBED = new HashMap<>();
@@ -77,8 +84,37 @@ public record Acceleration(Mode mode, String reason) {
         }
     }
 
+    /**
+     * The probe's outcome, remembered in this process and in {@link #PROBE_CACHE} (a tmpfs, so a
+     * reboot, which may change the host's KVM, probes again): every shim is a new process and a
+     * probe can take seconds.
+     */
     private static synchronized Optional<String> probeOnce(String key, KvmBootProbe probe) {
-        return PROBED.computeIfAbsent(key, k -> probe.tryBoot());
+        return PROBED.computeIfAbsent(key, k -> {
+            Path file = PROBE_CACHE.resolve(sha256(k));
+            try {
+                String cached = Files.readString(file);
+                return cached.equals(BOOTED) ? Optional.empty() : Optional.of(cached);
+            } catch (IOException notCached) {
+                Optional<String> outcome = probe.tryBoot();
+                try {
+                    Files.createDirectories(PROBE_CACHE);
+                    Files.writeString(file, outcome.orElse(BOOTED));
+                } catch (IOException e) {
+                    // not cached: the next process probes again
+                }
+                return outcome;
+            }
+        });
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Acceleration tcg(String why) {

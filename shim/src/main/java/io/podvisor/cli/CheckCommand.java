@@ -43,7 +43,7 @@ final class CheckCommand {
         if (image != null && qemu) {
             Acceleration accel = Hypervisors.acceleration(config);
             line(true, "KVM", accel.kvm() ? "usable: " + accel.reason()
-                    : "not used: " + accel.reason() + "; VMs run under QEMU TCG emulation (slower)");
+                    : "not used: " + accel.reason() + " (slower, but everything works)");
             HypervisorSelection selection = Hypervisors.selection(config, null);
             boolean usable = selection.usable();
             podsCanRun &= usable;

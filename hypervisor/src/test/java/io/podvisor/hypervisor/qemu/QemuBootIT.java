@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots real QEMU microvm guests: the kernel (PODVISOR_TEST_KERNEL, else
- * /var/cache/podvisor/images/current/vmlinux) with a throwaway busybox initramfs. Not run by
- * {@code mvn test} (the name ends in IT); run it with
+ * /var/cache/podvisor/images/current/vmlinux) with a throwaway busybox initramfs. Run by
+ * install/test.sh after it built the guest image; alone with
  * {@code mvn -pl hypervisor test -Dtest=QemuBootIT -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(180)

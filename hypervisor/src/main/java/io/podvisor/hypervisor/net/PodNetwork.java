@@ -1,0 +1,147 @@
+package io.podvisor.hypervisor.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.podvisor.hypervisor.VmSpec;
+import io.podvisor.hypervisor.VmmException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A pod VM's network, wired as Kata-style runtimes do it, all inside the pod's network namespace:
+ * a TAP device for the VMM, joined to the interface CNI configured by a tc ingress filter on each
+ * that redirects every frame to the other. The guest NIC takes the CNI interface's MAC and the
+ * agent gives it the pod IP and routes ({@link #guest()}), so the pod IP CNI reported is the VM's.
+ * The VMM must run in the same namespace ({@link VmSpec#netns()}).
+ */
+public final class PodNetwork {
+    /** The TAP device's name, the same in every pod's namespace. */
+    public static final String TAP = "tap0_pv";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String podId;
+    private final Path netns;
+    private final CniInterface cni;
+
+    private PodNetwork(String podId, Path netns, CniInterface cni) {
+        this.podId = podId;
+        this.netns = netns;
+        this.cni = cni;
+    }
+
+    /**
+     * Finds the CNI interface in {@code netns} (e.g. /var/run/netns/cni-... or /proc/PID/ns/net),
+     * creates the TAP device with the same MTU and redirects traffic both ways. What an earlier
+     * attach to the same namespace left is replaced.
+     */
+    public static PodNetwork attach(Path netns, String podId) throws VmmException {
+        if (!Files.exists(netns)) {
+            throw new VmmException("pod " + podId + ": network namespace " + netns
+                    + " does not exist; was the pod's network set up (CNI) and not yet torn down?");
+        }
+        IpRoute2 ns = new IpRoute2(podId, netns);
+        JsonNode links = json(podId, ns.ip("-j", "addr", "show"));
+        JsonNode routes = json(podId, ns.ip("-j", "-4", "route", "show", "table", "main"));
+        CniInterface cni = CniInterface.find(podId, netns, links, routes, TAP);
+        unwire(podId, ns, links);
+        PodNetwork network = new PodNetwork(podId, netns, cni);
+        try {
+            ns.batch("ip", List.of(
+                    // IFF_TAP | IFF_NO_PI (ip's default) | IFF_VNET_HDR, as QEMU opens it.
+                    "tuntap add dev " + TAP + " mode tap vnet_hdr",
+                    "link set dev " + TAP + " mtu " + cni.network().mtu() + " up"));
+            ns.batch("tc", List.of(
+                    "qdisc add dev " + cni.name() + " ingress",
+                    "qdisc add dev " + TAP + " ingress",
+                    redirect(cni.name(), TAP),
+                    redirect(TAP, cni.name())));
+        } catch (VmmException e) {
+            try {
+                network.detach();
+            } catch (VmmException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return network;
+    }
+
+    private static String redirect(String from, String to) {
+        return "filter add dev " + from + " parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev " + to;
+    }
+
+    /** The VMM's network device: the TAP, with the CNI interface's MAC for the guest NIC. */
+    public VmSpec.NetDevice device() {
+        return new VmSpec.NetDevice(TAP, cni.network().mac());
+    }
+
+    /** What the agent configures in the guest. */
+    public GuestNetwork guest() {
+        return cni.network();
+    }
+
+    /** The CNI interface the TAP is joined to, e.g. "eth0". */
+    public String cniInterface() {
+        return cni.name();
+    }
+
+    public Path netns() {
+        return netns;
+    }
+
+    /**
+     * Removes the TAP device and the ingress qdiscs (with their filters). Call it after the VMM
+     * has stopped. A namespace that is gone already is fine.
+     */
+    public void detach() throws VmmException {
+        detach(netns, podId);
+    }
+
+    /** What {@link #detach()} does, for a namespace whose PodNetwork is gone (the shim was killed). */
+    public static void detach(Path netns, String podId) throws VmmException {
+        if (!Files.exists(netns)) {
+            return;
+        }
+        IpRoute2 ns = new IpRoute2(podId, netns);
+        unwire(podId, ns, json(podId, ns.ip("-j", "link", "show")));
+    }
+
+    /** Removes the ingress qdiscs that redirect to the TAP, then the TAP. */
+    private static void unwire(String podId, IpRoute2 ns, JsonNode links) throws VmmException {
+        boolean tapExists = false;
+        for (JsonNode link : links) {
+            String name = link.path("ifname").asText();
+            if (name.equals(TAP)) {
+                tapExists = true;
+            } else if (redirectsToTap(podId, ns, name)) {
+                ns.tc("qdisc", "del", "dev", name, "ingress");
+            }
+        }
+        if (tapExists) {
+            ns.ip("link", "del", "dev", TAP);
+        }
+    }
+
+    private static boolean redirectsToTap(String podId, IpRoute2 ns, String device) throws VmmException {
+        for (JsonNode filter : json(podId, ns.tc("-j", "filter", "show", "dev", device, "ingress"))) {
+            for (JsonNode action : filter.path("options").path("actions")) {
+                if (action.path("kind").asText().equals("mirred") && action.path("to_dev").asText().equals(TAP)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode json(String podId, String text) throws VmmException {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new VmmException("pod " + podId + ": cannot parse iproute2's JSON output: " + e.getMessage()
+                    + "\n" + text, e);
+        }
+    }
+}

@@ -119,16 +119,19 @@ final class VmContainer implements Container {
 
     @Override
     public void delete() throws TaskException {
+        TaskException failure = null;
         try {
             pod.agent().removeContainer(id);
         } catch (AgentException e) {
-            throw VmProcess.failed(e);
-        } finally {
-            try {
-                pod.shared().remove(id);
-            } catch (VmmException e) {
-                throw TaskException.internal("container " + id + ": " + e.getMessage(), e);
-            }
+            failure = VmProcess.failed(e);
+        }
+        try {
+            pod.shared().remove(id);
+        } catch (VmmException e) {
+            failure = failure != null ? failure : TaskException.internal("container " + id + ": " + e.getMessage(), e);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

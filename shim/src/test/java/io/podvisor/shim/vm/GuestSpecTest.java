@@ -1,0 +1,58 @@
+package io.podvisor.shim.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.virtiofs.SharedDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real bind mounts into a real shared directory (needs root, as the shim does). */
+class GuestSpecTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void bindMountSourcesMoveIntoTheShareAndOtherMountsStay() throws Exception {
+        Path volume = Files.createDirectories(tmp.resolve("volume"));
+        Files.writeString(volume.resolve("data.txt"), "from the host");
+        Path hosts = Files.writeString(tmp.resolve("hosts"), "127.0.0.1 localhost\n");
+        JsonNode spec = JSON.readTree("""
+                {"mounts": [
+                  {"destination": "/proc", "type": "proc", "source": "proc"},
+                  {"destination": "/data", "type": "bind", "source": "%s", "options": ["rbind", "rw"]},
+                  {"destination": "/etc/hosts", "type": "bind", "source": "%s", "options": ["bind", "ro"]}
+                ]}""".formatted(volume, hosts));
+        try (SharedDir shared = SharedDir.create("spec-test", tmp.resolve("shared"))) {
+            JsonNode guest = JSON.readTree(GuestSpec.rewrite(spec, "c1", shared));
+
+            assertEquals("proc", guest.at("/mounts/0/source").asText());
+            assertEquals("/run/podvisor/shared/c1/mounts/1", guest.at("/mounts/1/source").asText());
+            assertEquals("/run/podvisor/shared/c1/mounts/2", guest.at("/mounts/2/source").asText());
+            assertEquals("/etc/hosts", guest.at("/mounts/2/destination").asText());
+            assertEquals("from the host", Files.readString(shared.path().resolve("c1/mounts/1/data.txt")));
+            assertThrows(java.io.IOException.class,
+                    () -> Files.writeString(shared.path().resolve("c1/mounts/2"), "changed"),
+                    "a read-only volume must stay read-only in the share");
+        }
+    }
+
+    @Test
+    void missingVolumeSourceNamesIt() throws Exception {
+        JsonNode spec = JSON.readTree("""
+                {"mounts": [{"destination": "/data", "type": "bind", "source": "%s", "options": ["rbind"]}]}
+                """.formatted(tmp.resolve("absent")));
+        try (SharedDir shared = SharedDir.create("spec-test", tmp.resolve("shared"))) {
+            VmmException e = assertThrows(VmmException.class, () -> GuestSpec.rewrite(spec, "c1", shared));
+            assertTrue(e.getMessage().contains(tmp.resolve("absent").toString()), e.getMessage());
+        }
+    }
+}

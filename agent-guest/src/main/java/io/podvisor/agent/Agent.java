@@ -6,10 +6,19 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.podvisor.agent.container.ContainerLauncher;
+import io.podvisor.agent.container.ContainerRegistry;
+import io.podvisor.agent.container.Crun;
+import io.podvisor.agent.container.OomWatcher;
+import io.podvisor.agent.network.NetworkConfigurator;
 import io.podvisor.agent.os.PowerOff;
+import io.podvisor.agent.process.ExecutableLookup;
+import io.podvisor.agent.process.GuestCommandLauncher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +30,8 @@ import java.util.logging.Logger;
 public final class Agent {
 
     private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    /** How long crun may take to create a container process (TCG guests are slow). */
+    private static final Duration CONTAINER_START_TIMEOUT = Duration.ofSeconds(60);
 
     private final AgentOptions options;
     private final EventLoopGroup group;
@@ -57,7 +68,7 @@ public final class Agent {
         if (options.listen() instanceof Endpoint.Unix unix) {
             Files.deleteIfExists(unix.path());
         }
-        var service = new AgentService(new GuestInfoReader(Path.of("/proc"), AgentMain.version()), this::shutdown);
+        var service = new AgentService(parts());
         server = NettyServerBuilder.forAddress(options.listen().address())
                 .channelFactory(options.listen()::newServerChannel)
                 .bossEventLoopGroup(group)
@@ -68,6 +79,22 @@ public final class Agent {
                 .start();
         LOG.info("agent " + AgentMain.version() + " listening on " + options.listen() + uptimeNote());
         options.ready().ifPresent(target -> ReadinessAnnouncer.announce(target, AgentMain.version(), group));
+    }
+
+    /** The agent's working parts, from its options. */
+    private AgentService.Parts parts() {
+        Crun crun = new Crun(options.crun().or(() -> ExecutableLookup.findForAgent("crun")).orElse("crun"),
+                options.runDir().resolve("crun"));
+        ContainerRegistry containers = new ContainerRegistry(options.runDir().resolve("bundles"), options.cgroupRoot(),
+                crun);
+        OomWatcher oomWatcher = new OomWatcher();
+        ContainerLauncher containerProcesses = new ContainerLauncher(containers, crun, oomWatcher,
+                options.runDir().resolve("console"), CONTAINER_START_TIMEOUT);
+        NetworkConfigurator network = new NetworkConfigurator(
+                List.of(ExecutableLookup.findForAgent("ip").orElse("/sbin/ip")), Path.of("/sys/class/net"),
+                Path.of("/proc/sys/kernel/hostname"));
+        return new AgentService.Parts(new GuestInfoReader(Path.of("/proc"), AgentMain.version()),
+                new GuestCommandLauncher(), containerProcesses, containers, oomWatcher, network, this::shutdown);
     }
 
     private void shutdown() {

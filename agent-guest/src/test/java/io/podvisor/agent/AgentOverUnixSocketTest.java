@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -16,8 +17,10 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.podvisor.proto.agent.v1.AgentGrpc;
+import io.podvisor.proto.agent.v1.ConfigureNetworkRequest;
 import io.podvisor.proto.agent.v1.GetGuestInfoRequest;
 import io.podvisor.proto.agent.v1.GuestInfo;
+import io.podvisor.proto.agent.v1.MountRequest;
 import io.podvisor.proto.agent.v1.ProcessInput;
 import io.podvisor.proto.agent.v1.ProcessOutput;
 import io.podvisor.proto.agent.v1.ProcessStart;
@@ -187,6 +190,28 @@ class AgentOverUnixSocketTest {
         assertTrue(call.stdout().contains("50 132"), call.stdout());
         assertTrue(call.stdout().contains("got typed"), call.stdout());
         assertEquals(0, call.exit().getExitCode());
+    }
+
+    @Test
+    void mountFailuresSayWhatFailed() {
+        StatusRuntimeException relative = assertThrows(StatusRuntimeException.class, () -> blocking.mount(
+                MountRequest.newBuilder().setSource("pod").setTarget("run/share").setFstype("virtiofs").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, relative.getStatus().getCode());
+
+        StatusRuntimeException unknownType = assertThrows(StatusRuntimeException.class, () -> blocking.mount(
+                MountRequest.newBuilder().setSource("pod").setTarget(dir.resolve("share").toString())
+                        .setFstype("no-such-fs").build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, unknownType.getStatus().getCode());
+        assertTrue(unknownType.getMessage().contains("no-such-fs"), unknownType.getMessage());
+    }
+
+    @Test
+    void networkConfigurationForAnAbsentNicIsNotFound() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> blocking.configureNetwork(
+                ConfigureNetworkRequest.newBuilder().setMac("02:00:00:0f:0f:0f").setAddress("10.88.0.5/16").build()));
+
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        assertTrue(e.getMessage().contains("02:00:00:0f:0f:0f"), e.getMessage());
     }
 
     @Test

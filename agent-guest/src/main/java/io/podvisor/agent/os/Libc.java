@@ -29,6 +29,8 @@ final class Libc {
     static final int ECHILD = 10;
     static final int EPIPE = 32;
     static final int ESRCH = 3;
+    static final int ENOENT = 2;
+    static final int EAGAIN = 11;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -132,6 +134,46 @@ final class Libc {
         static final MethodHandle IOCTL_PTR = link("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
                 Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    }
+
+    /** mount(2). */
+    static final class Mounts {
+        static final MethodHandle MOUNT = linkErrno("mount",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    }
+
+    /** Unix sockets, for receiving a descriptor over SCM_RIGHTS. */
+    static final class Sockets {
+        static final int AF_UNIX = 1;
+        static final int SOCK_STREAM = 1;
+        static final int SOCK_CLOEXEC = 0x80000;
+        static final int MSG_CMSG_CLOEXEC = 0x40000000;
+        static final int SOL_SOCKET = 1;
+        static final int SCM_RIGHTS = 1;
+
+        static final MethodHandle SOCKET = linkErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle BIND = linkErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle LISTEN = linkErrno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle ACCEPT4 =
+                linkErrno("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        static final MethodHandle RECVMSG =
+                linkErrno("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    /** Waiting on descriptors: poll, inotify, and pidfd_open (through syscall, as older glibc lacks it). */
+    static final class Events {
+        static final short POLLIN = 0x1;
+        static final long SYS_PIDFD_OPEN = 434;
+
+        static final MethodHandle POLL = linkErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle INOTIFY_INIT1 = linkErrno("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle INOTIFY_ADD_WATCH =
+                linkErrno("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle INOTIFY_RM_WATCH =
+                linkErrno("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle SYSCALL_2 = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
     /** Powering the VM off. */

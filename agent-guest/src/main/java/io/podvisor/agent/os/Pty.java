@@ -61,10 +61,16 @@ public final class Pty implements AutoCloseable {
         }
     }
 
+    /** A terminal whose master someone else opened, e.g. an OCI runtime through its console socket. */
+    public static Pty ofMaster(Fd master) {
+        return new Pty(master, null);
+    }
+
     public Fd master() {
         return master;
     }
 
+    /** The slave's path, null for a terminal known only by its master. */
     public String slavePath() {
         return slavePath;
     }

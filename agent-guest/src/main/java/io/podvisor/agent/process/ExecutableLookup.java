@@ -5,9 +5,15 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** Finds a command the way execvp does, but in the PATH of the process being started, not the agent's. */
-final class ExecutableLookup {
+public final class ExecutableLookup {
 
     private ExecutableLookup() {}
+
+    /** Finds a helper the agent runs itself (crun, ip) in the agent's own PATH. */
+    public static Optional<String> findForAgent(String command) {
+        String path = System.getenv("PATH");
+        return find(command, path == null ? GuestCommandLauncher.DEFAULT_PATH : path, Path.of("/"));
+    }
 
     /** The path to hand to posix_spawn, or empty when no executable file matches. */
     static Optional<String> find(String command, String path, Path cwd) {

@@ -4,13 +4,13 @@ import com.google.protobuf.ByteString;
 import io.podvisor.agent.os.ExitStatus;
 import io.podvisor.agent.os.Fd;
 import io.podvisor.agent.os.Processes;
-import io.podvisor.agent.os.Pty;
 import io.podvisor.proto.agent.v1.ProcessExit;
 import io.podvisor.proto.agent.v1.ProcessOutput;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,64 +31,59 @@ final class RunningProcess {
     private static final Duration OUTPUT_DRAIN_LIMIT = Duration.ofSeconds(2);
     private static final byte[] TERMINAL_EOF = {4};
 
-    private final int pid;
-    private final String name;
-    private final Fd stdin;
-    private final Pty pty;
+    private final LaunchedProcess launched;
     private final OutputSink sink;
     private final CountDownLatch outputDrained;
     private volatile boolean exited;
 
-    /**
-     * @param outputs the descriptors to read with the message each chunk becomes (stdout, stderr)
-     * @param pty the terminal when the process has one; its master is also {@code stdin}
-     */
-    RunningProcess(int pid, String name, Fd stdin, Pty pty, List<Output> outputs, OutputSink sink) {
-        this.pid = pid;
-        this.name = name;
-        this.stdin = stdin;
-        this.pty = pty;
+    RunningProcess(LaunchedProcess launched, OutputSink sink) {
+        this.launched = launched;
         this.sink = sink;
+        List<Output> outputs = new ArrayList<>();
+        outputs.add(new Output(launched.stdout(), b -> ProcessOutput.newBuilder().setStdout(b).build()));
+        if (launched.stderr() != null) {
+            outputs.add(new Output(launched.stderr(), b -> ProcessOutput.newBuilder().setStderr(b).build()));
+        }
         this.outputDrained = new CountDownLatch(outputs.size());
         for (Output output : outputs) {
-            daemon("out-" + pid + "-fd" + output.fd().value(), () -> pump(output));
+            daemon("out-" + launched.pid() + "-fd" + output.fd().value(), () -> pump(output));
         }
-        daemon("wait-" + pid, this::awaitExit);
+        daemon("wait-" + launched.pid(), this::awaitExit);
     }
 
     /** One output stream of the child and how its chunks are wrapped. */
-    record Output(Fd fd, Function<ByteString, ProcessOutput> message) {}
+    private record Output(Fd fd, Function<ByteString, ProcessOutput> message) {}
 
-    int pid() {
-        return pid;
+    String name() {
+        return launched.name();
     }
 
     void writeStdin(byte[] data) {
         try {
-            stdin.write(data);
+            launched.stdin().write(data);
         } catch (IOException e) {
             // The child closed its stdin or exited: input past that point has no reader, as with a pipe.
-            LOG.fine(() -> name + ": stdin dropped: " + e.getMessage());
+            LOG.fine(() -> name() + ": stdin dropped: " + e.getMessage());
         }
     }
 
     void closeStdin() {
-        if (pty != null) {
+        if (launched.pty() != null) {
             writeStdin(TERMINAL_EOF);
         } else {
-            stdin.close();
+            launched.stdin().close();
         }
     }
 
     void signal(int signal) throws IOException {
         if (!exited) {
-            Processes.signal(pid, signal);
+            launched.control().signal(signal);
         }
     }
 
     void resize(int rows, int columns) throws IOException {
-        if (pty != null) {
-            pty.resize(rows, columns);
+        if (launched.pty() != null) {
+            launched.pty().resize(rows, columns);
         }
     }
 
@@ -97,7 +92,7 @@ final class RunningProcess {
         try {
             signal(SIGKILL);
         } catch (IOException e) {
-            LOG.warning(name + ": cannot kill after the client left: " + e.getMessage());
+            LOG.warning(name() + ": cannot kill after the client left: " + e.getMessage());
         }
     }
 
@@ -109,7 +104,7 @@ final class RunningProcess {
                 sink.sendOutput(output.message().apply(ByteString.copyFrom(buffer.asSlice(0, n).asByteBuffer())));
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, name + ": reading output failed", e);
+            LOG.log(Level.WARNING, name() + ": reading output failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -122,18 +117,19 @@ final class RunningProcess {
     private void awaitExit() {
         ExitStatus status;
         try {
-            status = Processes.waitFor(pid);
+            status = Processes.waitFor(launched.reapPid());
         } catch (IOException e) {
-            sink.fail(io.grpc.Status.INTERNAL.withDescription(name + ": " + e.getMessage()).asRuntimeException());
+            sink.fail(io.grpc.Status.INTERNAL.withDescription(name() + ": " + e.getMessage()).asRuntimeException());
             return;
         }
         exited = true;
-        if (pty == null) {
-            stdin.close();
+        if (launched.pty() == null) {
+            launched.stdin().close();
         }
+        launched.control().exited(status);
         try {
             if (!outputDrained.await(OUTPUT_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.info(name + ": output still open " + OUTPUT_DRAIN_LIMIT.toSeconds()
+                LOG.info(name() + ": output still open " + OUTPUT_DRAIN_LIMIT.toSeconds()
                         + "s after exit (a background child holds it); reporting the exit");
             }
         } catch (InterruptedException e) {

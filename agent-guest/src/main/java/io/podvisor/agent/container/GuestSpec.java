@@ -1,0 +1,135 @@
+package io.podvisor.agent.container;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Iterator;
+
+/**
+ * The host's OCI spec turned into the guest's. The host already rewrote bind-mount sources to guest paths;
+ * here the root becomes the rootfs inside the pod share, namespace paths (host files) go, and so does the
+ * network namespace (the containers of a pod share the guest's network), hooks (host binaries) and host
+ * security labels (profiles loaded on the host, not in the guest). The cgroup is {@code /podvisor/<id>}.
+ */
+final class GuestSpec {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private GuestSpec() {}
+
+    /** The cgroup path crun gets for a container, relative to the cgroup2 mount. */
+    static String cgroupsPath(String containerId) {
+        return "/podvisor/" + containerId;
+    }
+
+    static ObjectNode rewrite(byte[] hostSpec, String containerId, String rootfsPath) throws InvalidSpecException {
+        ObjectNode spec = object(parse(hostSpec, "the OCI spec"), "the OCI spec");
+        requireProcess(spec.get("process"), "process");
+        JsonNode root = spec.get("root");
+        if (root != null && !root.isObject()) {
+            throw new InvalidSpecException("root must be an object, not " + root.getNodeType());
+        }
+        ObjectNode guestRoot = spec.putObject("root");
+        guestRoot.put("path", rootfsPath);
+        if (root != null && root.has("readonly")) {
+            if (!root.get("readonly").isBoolean()) {
+                throw new InvalidSpecException("root.readonly must be true or false");
+            }
+            guestRoot.set("readonly", root.get("readonly"));
+        }
+        JsonNode mounts = spec.get("mounts");
+        if (mounts != null) {
+            if (!mounts.isArray()) {
+                throw new InvalidSpecException("mounts must be an array");
+            }
+            for (int i = 0; i < mounts.size(); i++) {
+                if (!mounts.get(i).isObject() || !mounts.get(i).path("destination").isTextual()) {
+                    throw new InvalidSpecException("mounts[" + i + "].destination is missing");
+                }
+            }
+        }
+        spec.remove("hooks");
+        if (spec.get("process") instanceof ObjectNode process) {
+            process.remove("apparmorProfile");
+            process.remove("selinuxLabel");
+        }
+        ObjectNode linux = spec.has("linux") ? object(spec.get("linux"), "linux") : spec.putObject("linux");
+        linux.remove("mountLabel");
+        linux.put("cgroupsPath", cgroupsPath(containerId));
+        JsonNode namespaces = linux.get("namespaces");
+        if (namespaces != null) {
+            if (!namespaces.isArray()) {
+                throw new InvalidSpecException("linux.namespaces must be an array");
+            }
+            ArrayNode kept = linux.putArray("namespaces");
+            for (int i = 0; i < namespaces.size(); i++) {
+                JsonNode namespace = namespaces.get(i);
+                if (!namespace.isObject() || !namespace.path("type").isTextual()) {
+                    throw new InvalidSpecException("linux.namespaces[" + i + "].type is missing");
+                }
+                if (!namespace.get("type").asText().equals("network")) {
+                    kept.addObject().put("type", namespace.get("type").asText());
+                }
+            }
+        }
+        return spec;
+    }
+
+    /** An exec's OCI process object, with {@code terminal} as the request says. */
+    static ObjectNode execProcess(byte[] processJson, boolean terminal) throws InvalidSpecException {
+        ObjectNode process = requireProcess(parse(processJson, "process_json"), "process_json");
+        process.put("terminal", terminal);
+        process.remove("apparmorProfile");
+        process.remove("selinuxLabel");
+        return process;
+    }
+
+    /** Validates an OCI linux.resources object for crun update. */
+    static ObjectNode resources(byte[] resourcesJson) throws InvalidSpecException {
+        return object(parse(resourcesJson, "resources_json"), "resources_json");
+    }
+
+    private static ObjectNode requireProcess(JsonNode process, String field) throws InvalidSpecException {
+        if (process == null) {
+            throw new InvalidSpecException(field + " is missing");
+        }
+        ObjectNode object = object(process, field);
+        JsonNode args = object.get("args");
+        if (args == null || !args.isArray() || args.isEmpty()) {
+            throw new InvalidSpecException(field + ".args must be a non-empty array");
+        }
+        for (Iterator<JsonNode> it = args.elements(); it.hasNext(); ) {
+            if (!it.next().isTextual()) {
+                throw new InvalidSpecException(field + ".args must hold strings");
+            }
+        }
+        JsonNode cwd = object.get("cwd");
+        if (cwd != null && (!cwd.isTextual() || !cwd.asText().startsWith("/"))) {
+            throw new InvalidSpecException(field + ".cwd must be an absolute path");
+        }
+        return object;
+    }
+
+    private static JsonNode parse(byte[] json, String what) throws InvalidSpecException {
+        if (json.length == 0) {
+            throw new InvalidSpecException(what + " is empty");
+        }
+        try {
+            return JSON.readTree(json);
+        } catch (JacksonException e) {
+            throw new InvalidSpecException(what + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new InvalidSpecException(what + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static ObjectNode object(JsonNode node, String field) throws InvalidSpecException {
+        if (node instanceof ObjectNode object) {
+            return object;
+        }
+        throw new InvalidSpecException(field + " must be an object, not " + (node == null ? "missing" : node.getNodeType()));
+    }
+}

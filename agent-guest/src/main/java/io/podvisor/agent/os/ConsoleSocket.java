@@ -1,0 +1,159 @@
+package io.podvisor.agent.os;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A listening unix socket for an OCI runtime's {@code --console-socket}: the runtime connects once and sends
+ * the master of the container's terminal as SCM_RIGHTS ancillary data.
+ */
+public final class ConsoleSocket implements AutoCloseable {
+
+    private static final int SUN_PATH_MAX = 108;
+    private static final long SOCKADDR_UN_SIZE = 2 + SUN_PATH_MAX;
+    // struct msghdr on x86_64: name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad)
+    private static final long MSGHDR_SIZE = 56;
+    // struct cmsghdr: len (size_t), level, type, then the descriptors
+    private static final long CMSG_HEADER = 16;
+    private static final long CONTROL_SIZE = 64;
+
+    private final Fd listener;
+    private final Path path;
+
+    private ConsoleSocket(Fd listener, Path path) {
+        this.listener = listener;
+        this.path = path;
+    }
+
+    public static ConsoleSocket listen(Path path) throws IOException {
+        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_MAX) {
+            throw new IOException("console socket path too long for a unix socket (" + name.length + " bytes): " + path);
+        }
+        Files.deleteIfExists(path);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            int fd = (int) Libc.Sockets.SOCKET.invokeExact(state, Libc.Sockets.AF_UNIX,
+                    Libc.Sockets.SOCK_STREAM | Libc.Sockets.SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw Libc.failure("socket(AF_UNIX)", Libc.errno(state));
+            }
+            Fd listener = new Fd(fd);
+            try {
+                MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE, 2);
+                address.set(JAVA_SHORT, 0, (short) Libc.Sockets.AF_UNIX);
+                MemorySegment.copy(name, 0, address, java.lang.foreign.ValueLayout.JAVA_BYTE, 2, name.length);
+                if ((int) Libc.Sockets.BIND.invokeExact(state, fd, address, (int) SOCKADDR_UN_SIZE) != 0) {
+                    throw Libc.failure("bind(" + path + ")", Libc.errno(state));
+                }
+                if ((int) Libc.Sockets.LISTEN.invokeExact(state, fd, 1) != 0) {
+                    throw Libc.failure("listen(" + path + ")", Libc.errno(state));
+                }
+                return new ConsoleSocket(listener, path);
+            } catch (Throwable t) {
+                listener.close();
+                throw t;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("console socket " + path, t);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Waits for the runtime to connect and send the terminal master.
+     *
+     * @param giveUp a descriptor that becomes readable when waiting is pointless (the runtime's pidfd)
+     * @return the master, or empty when {@code giveUp} became readable or {@code timeout} passed first
+     */
+    public Optional<Fd> receiveMaster(Fd giveUp, Duration timeout) throws IOException {
+        boolean[] ready = Poll.awaitReadable(timeout, listener, giveUp);
+        if (!ready[0]) {
+            return Optional.empty();
+        }
+        try (Arena arena = Arena.ofConfined(); Fd connection = accept(arena)) {
+            return Optional.of(receiveDescriptor(arena, connection));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("receiving the terminal on " + path, t);
+        }
+    }
+
+    private Fd accept(Arena arena) throws Throwable {
+        MemorySegment state = Libc.errnoState(arena);
+        while (true) {
+            int fd = (int) Libc.Sockets.ACCEPT4.invokeExact(state, listener.value(), MemorySegment.NULL,
+                    MemorySegment.NULL, Libc.Sockets.SOCK_CLOEXEC);
+            if (fd >= 0) {
+                return new Fd(fd);
+            }
+            if (Libc.errno(state) != Libc.EINTR) {
+                throw Libc.failure("accept(" + path + ")", Libc.errno(state));
+            }
+        }
+    }
+
+    private Fd receiveDescriptor(Arena arena, Fd connection) throws Throwable {
+        MemorySegment state = Libc.errnoState(arena);
+        MemorySegment data = arena.allocate(256);
+        MemorySegment iov = arena.allocate(16, 8);
+        iov.set(ADDRESS, 0, data);
+        iov.set(JAVA_LONG, 8, data.byteSize());
+        MemorySegment control = arena.allocate(CONTROL_SIZE, 8);
+        MemorySegment message = arena.allocate(MSGHDR_SIZE, 8);
+        message.set(ADDRESS, 16, iov);
+        message.set(JAVA_LONG, 24, 1L);
+        message.set(ADDRESS, 32, control);
+        message.set(JAVA_LONG, 40, CONTROL_SIZE);
+        long n;
+        do {
+            n = (long) Libc.Sockets.RECVMSG.invokeExact(state, connection.value(), message,
+                    Libc.Sockets.MSG_CMSG_CLOEXEC);
+        } while (n < 0 && Libc.errno(state) == Libc.EINTR);
+        if (n < 0) {
+            throw Libc.failure("recvmsg(" + path + ")", Libc.errno(state));
+        }
+        long controlLength = message.get(JAVA_LONG, 40);
+        if (controlLength < CMSG_HEADER + 4) {
+            throw new IOException("the runtime connected to " + path + " but sent no terminal descriptor");
+        }
+        long cmsgLength = control.get(JAVA_LONG, 0);
+        int level = control.get(JAVA_INT, 8);
+        int type = control.get(JAVA_INT, 12);
+        if (level != Libc.Sockets.SOL_SOCKET || type != Libc.Sockets.SCM_RIGHTS || cmsgLength < CMSG_HEADER + 4) {
+            throw new IOException("unexpected ancillary data on " + path + " (level " + level + ", type " + type + ")");
+        }
+        Fd master = new Fd(control.get(JAVA_INT, CMSG_HEADER));
+        for (long at = CMSG_HEADER + 4; at + 4 <= cmsgLength; at += 4) {
+            new Fd(control.get(JAVA_INT, at)).close();
+        }
+        return master;
+    }
+
+    @Override
+    public void close() {
+        listener.close();
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // a leftover socket file in the bundle goes with the bundle
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.podvisor.agent.os;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** An inotify instance: watches files and directories, and reads what happened to them. */
+public final class Inotify implements AutoCloseable {
+
+    public static final int IN_MODIFY = 0x2;
+    public static final int IN_CLOSE_WRITE = 0x8;
+    public static final int IN_MOVED_TO = 0x80;
+    public static final int IN_CREATE = 0x100;
+    public static final int IN_IGNORED = 0x8000;
+
+    private static final int IN_CLOEXEC = 0x80000;
+    private static final int HEADER = 16;
+    private static final int BUFFER = 4096;
+
+    private final Fd fd;
+
+    private Inotify(Fd fd) {
+        this.fd = fd;
+    }
+
+    /** One event; {@code name} is the file's name inside a watched directory, empty for a watched file. */
+    public record Event(int watch, int mask, String name) {}
+
+    public static Inotify open() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            int fd = (int) Libc.Events.INOTIFY_INIT1.invokeExact(state, IN_CLOEXEC);
+            if (fd < 0) {
+                throw Libc.failure("inotify_init1", Libc.errno(state));
+            }
+            return new Inotify(new Fd(fd));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("inotify_init1", t);
+        }
+    }
+
+    /** Returns the watch descriptor; {@link NoSuchFileException} when {@code path} does not exist. */
+    public int watch(Path path, int mask) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState(arena);
+            int wd = (int) Libc.Events.INOTIFY_ADD_WATCH.invokeExact(state, fd.value(),
+                    arena.allocateFrom(path.toString()), mask);
+            if (wd < 0) {
+                int errno = Libc.errno(state);
+                if (errno == Libc.ENOENT) {
+                    throw new NoSuchFileException(path.toString());
+                }
+                throw Libc.failure("inotify_add_watch(" + path + ")", errno);
+            }
+            return wd;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("inotify_add_watch(" + path + ")", t);
+        }
+    }
+
+    /** Stops a watch; a watch whose file is already gone is not an error. */
+    public void unwatch(int watch) {
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) Libc.Events.INOTIFY_RM_WATCH.invokeExact(Libc.errnoState(arena), fd.value(), watch);
+        } catch (Throwable t) {
+            throw new IllegalStateException("inotify_rm_watch", t);
+        }
+    }
+
+    /** The descriptor, for {@link Poll}. */
+    public Fd fd() {
+        return fd;
+    }
+
+    /** Blocks until at least one event is queued and returns those read; empty once closed. */
+    public List<Event> read() throws IOException {
+        List<Event> events = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(BUFFER, 8);
+            int n = fd.read(buffer);
+            int offset = 0;
+            while (n > 0 && offset + HEADER <= n) {
+                int wd = buffer.get(JAVA_INT, offset);
+                int mask = buffer.get(JAVA_INT, offset + 4);
+                int length = buffer.get(JAVA_INT, offset + 12);
+                String name = length == 0 ? ""
+                        : buffer.asSlice(offset + HEADER, length).getString(0, StandardCharsets.UTF_8);
+                events.add(new Event(wd, mask, name));
+                offset += HEADER + length;
+            }
+        }
+        return events;
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+}

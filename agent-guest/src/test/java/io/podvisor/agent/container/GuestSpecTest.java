@@ -1,0 +1,102 @@
+package io.podvisor.agent.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class GuestSpecTest {
+
+    private static final String HOST_SPEC = """
+            {"ociVersion": "1.1.0",
+             "process": {"terminal": false, "user": {"uid": 1000, "gid": 1000, "additionalGids": [5]},
+                         "args": ["sh", "-c", "echo hi"], "env": ["PATH=/bin", "A=b"], "cwd": "/work",
+                         "capabilities": {"bounding": ["CAP_KILL"]},
+                         "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+                         "apparmorProfile": "cri-containerd.apparmor.d", "selinuxLabel": "system_u:x"},
+             "root": {"path": "/run/containerd/rootfs", "readonly": true},
+             "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                        {"destination": "/etc/hosts", "type": "bind", "source": "/run/podvisor/shared/c1/mounts/1",
+                         "options": ["rbind", "ro"]}],
+             "hooks": {"createRuntime": [{"path": "/usr/bin/nvidia-hook"}]},
+             "linux": {"namespaces": [{"type": "pid"}, {"type": "network", "path": "/var/run/netns/cni-1"},
+                                      {"type": "ipc", "path": "/proc/42/ns/ipc"}, {"type": "uts"}, {"type": "mount"}],
+                       "cgroupsPath": "/kubepods/besteffort/pod1/c1", "mountLabel": "system_u:y",
+                       "resources": {"memory": {"limit": 1048576}}}}
+            """;
+
+    @Test
+    void rewritesRootNamespacesCgroupAndDropsHostOnlyParts() throws Exception {
+        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/run/podvisor/shared/c1/rootfs");
+
+        assertEquals("/run/podvisor/shared/c1/rootfs", spec.at("/root/path").asText());
+        assertTrue(spec.at("/root/readonly").asBoolean());
+        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}]",
+                spec.at("/linux/namespaces").toString());
+        assertEquals("/podvisor/c1", spec.at("/linux/cgroupsPath").asText());
+        assertFalse(spec.has("hooks"));
+        assertFalse(spec.at("/process").has("apparmorProfile"));
+        assertFalse(spec.at("/process").has("selinuxLabel"));
+        assertFalse(spec.at("/linux").has("mountLabel"));
+    }
+
+    @Test
+    void keepsProcessMountsAndResourcesAsTheHostWroteThem() throws Exception {
+        JsonNode host = GuestSpec.JSON.readTree(HOST_SPEC);
+        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/run/podvisor/shared/c1/rootfs");
+
+        for (String field : new String[] {"user", "args", "env", "cwd", "capabilities", "rlimits", "terminal"}) {
+            assertEquals(host.at("/process/" + field), spec.at("/process/" + field), field);
+        }
+        assertEquals(host.get("mounts"), spec.get("mounts"));
+        assertEquals(host.at("/linux/resources"), spec.at("/linux/resources"));
+    }
+
+    @Test
+    void specWithoutLinuxSectionGetsTheCgroupPath() throws Exception {
+        ObjectNode spec = GuestSpec.rewrite(bytes("{\"process\": {\"args\": [\"true\"]}}"), "c2", "/r");
+
+        assertEquals("/podvisor/c2", spec.at("/linux/cgroupsPath").asText());
+        assertEquals("/r", spec.at("/root/path").asText());
+        assertFalse(spec.at("/root").has("readonly"));
+    }
+
+    @Test
+    void malformedSpecsNameTheField() {
+        assertTrue(invalid("{\"process\": {").startsWith("the OCI spec is not valid JSON: Unexpected end-of-input"));
+        assertEquals("the OCI spec must be an object, not ARRAY", invalid("[]"));
+        assertEquals("process is missing", invalid("{}"));
+        assertEquals("process.args must be a non-empty array", invalid("{\"process\": {\"args\": []}}"));
+        assertEquals("process.args must hold strings", invalid("{\"process\": {\"args\": [1]}}"));
+        assertEquals("process.cwd must be an absolute path",
+                invalid("{\"process\": {\"args\": [\"true\"], \"cwd\": \"work\"}}"));
+        assertEquals("root must be an object, not STRING", invalid("{\"process\": {\"args\": [\"true\"]}, \"root\": \"/\"}"));
+        assertEquals("mounts[1].destination is missing", invalid(
+                "{\"process\": {\"args\": [\"true\"]}, \"mounts\": [{\"destination\": \"/a\"}, {\"type\": \"tmpfs\"}]}"));
+        assertEquals("linux.namespaces[0].type is missing", invalid(
+                "{\"process\": {\"args\": [\"true\"]}, \"linux\": {\"namespaces\": [{\"path\": \"/x\"}]}}"));
+    }
+
+    @Test
+    void execProcessTakesTheRequestedTerminal() throws Exception {
+        ObjectNode process = GuestSpec.execProcess(bytes("{\"args\": [\"sh\"], \"terminal\": false}"), true);
+
+        assertTrue(process.get("terminal").asBoolean());
+        InvalidSpecException e = assertThrows(InvalidSpecException.class,
+                () -> GuestSpec.execProcess(bytes("{\"env\": []}"), false));
+        assertEquals("process_json.args must be a non-empty array", e.getMessage());
+    }
+
+    private static String invalid(String json) {
+        return assertThrows(InvalidSpecException.class, () -> GuestSpec.rewrite(bytes(json), "c", "/r")).getMessage();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

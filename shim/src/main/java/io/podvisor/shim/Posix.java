@@ -43,7 +43,7 @@ final class Posix {
     static void setsid() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = arena.allocate(CAPTURE);
-            int result = (int) SETSID.invokeExact(errno, 0);
+            int result = (int) SETSID.invokeExact(errno);
             check(result, errno, "setsid");
         } catch (IOException e) {
             throw e;

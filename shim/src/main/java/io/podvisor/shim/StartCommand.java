@@ -87,14 +87,15 @@ final class StartCommand {
             throw new ShimException("cannot start the shim for " + args.id() + ": " + e.getMessage(), e);
         }
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(shim.getErrorStream()),
-                Thread.ofVirtual().factory()::newThread);
+                StartCommand::onOwnThread);
         CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> firstLine(shim.getInputStream()),
-                Thread.ofVirtual().factory()::newThread);
+                StartCommand::onOwnThread);
         String line;
         try {
             line = firstLine.get(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             shim.destroyForcibly();
+            removeQuietly(socket);
             throw new ShimException("shim for " + args.id() + " did not listen on " + socket + " within "
                     + readyTimeout.toSeconds() + " s; killed it" + stderrOf(stderr));
         } catch (InterruptedException e) {
@@ -122,6 +123,18 @@ final class StartCommand {
     private static String stderrOf(CompletableFuture<String> stderr) {
         String text = stderr.completeOnTimeout("", 2, TimeUnit.SECONDS).join().strip();
         return text.isEmpty() ? "" : "; its stderr: " + text;
+    }
+
+    private static void removeQuietly(Path socket) {
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // Reported by the next start, which finds the stale socket.
+        }
+    }
+
+    private static void onOwnThread(Runnable task) {
+        Thread.ofVirtual().start(task);
     }
 
     private static String firstLine(InputStream in) {

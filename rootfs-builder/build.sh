@@ -28,9 +28,15 @@ export SOURCE_DATE_EPOCH=1767225600
 # erofs filesystem UUID: fixed so that equal inputs give equal bytes.
 EROFS_UUID=6f1c3a52-9d0e-4b7a-8c21-5e4f9a0b7d13
 KERNEL_METAPACKAGE=linux-image-cloud-amd64
-# Kernel modules the guest needs; their dependencies come from modules.dep.
-MODULES="virtio_mmio virtio_blk erofs vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
-fuse virtiofs virtio_net"
+# Kernel modules init loads at boot, in dependency order (from modules.dep). virtio_pci and its two
+# transport libraries serve Cloud Hypervisor's virtio-pci devices; init skips them when the guest has no
+# PCI device (QEMU microvm). Namespaces, cgroups, seccomp and BPF, what crun needs, are built into the
+# Debian kernel.
+MODULES="virtio_mmio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk erofs vsock
+vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport fuse virtiofs virtio_net"
+# Modules in the initramfs that the kernel loads on first use (through busybox modprobe and modules.alias),
+# e.g. overlay when a container mounts an overlay filesystem.
+ON_DEMAND_MODULES="overlay"
 # Java modules the agent uses (jdeps on the agent's jars, minus optional paths it never takes).
 JAVA_MODULES=java.base,java.logging,jdk.unsupported,java.naming
 # JVM options in the guest (written to /opt/podvisor/agent/jvm.args; the AOT training run uses the same,
@@ -172,7 +178,7 @@ log "vmlinux $(du -h "$WORK/vmlinux" | cut -f1) from $KERNEL_PACKAGE $KERNEL_VER
 
 # --- initramfs: busybox, init, modules in load order ------------------------------------------
 ROOT=$WORK/initramfs
-mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,opt/podvisor,lib/modules}
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,opt/podvisor,lib/modules,sysroot}
 cp /bin/busybox "$ROOT/bin/busybox"
 for applet in $(/bin/busybox --list-full); do
     [ -e "$ROOT/$applet" ] || ln -s /bin/busybox "$ROOT/$applet"
@@ -203,13 +209,17 @@ visit() {
     for dep in $(deps_of "$path"); do visit "$dep"; done
     ORDER+=("$path")
 }
-for m in $MODULES; do
-    [ -n "${module_path[$m]:-}" ] || die "kernel $KERNEL_RELEASE has no module $m (built in? then drop it from MODULES)"
-    visit "${module_path[$m]}"
-done
+add_module() {
+    [ -n "${module_path[$1]:-}" ] || die "kernel $KERNEL_RELEASE has no module $1 (built in? then drop it from the module lists)"
+    visit "${module_path[$1]}"
+}
+for m in $MODULES; do add_module "$m"; done
+BOOT_MODULES=${#ORDER[@]}
+for m in $ON_DEMAND_MODULES; do add_module "$m"; done
 IMODS=$ROOT/lib/modules/$KERNEL_RELEASE
 # busybox insmod takes plain .ko files: newer Debian kernels compress their modules.
-for path in "${ORDER[@]}"; do
+for i in "${!ORDER[@]}"; do
+    path=${ORDER[$i]}
     mkdir -p "$IMODS/$(dirname "$path")"
     case "$path" in
         *.ko) cp "$KMODS/$path" "$IMODS/$path" ;;
@@ -218,11 +228,11 @@ for path in "${ORDER[@]}"; do
         *.ko.gz) gzip -dc "$KMODS/$path" >"$IMODS/${path%.gz}" ;;
         *) die "module $path has an unknown compression" ;;
     esac
-    echo "${path%.ko*}.ko" >>"$IMODS/load.list"
+    [ "$i" -lt "$BOOT_MODULES" ] && echo "${path%.ko*}.ko" >>"$IMODS/load.list"
 done
 cp "$KMODS/modules.builtin" "$KMODS/modules.order" "$IMODS/"
 /bin/busybox depmod -b "$ROOT" "$KERNEL_RELEASE"
-log "initramfs modules: ${#ORDER[@]} ($(for p in "${ORDER[@]}"; do basename "${p%.ko*}"; done | tr '\n' ' '))"
+log "initramfs modules: ${#ORDER[@]} ($(for p in "${ORDER[@]}"; do basename "${p%.ko*}"; done | tr '\n' ' ')), $BOOT_MODULES loaded at boot"
 
 # --- runtime disk: jlinked Java, agent, crun, glibc, AOT cache --------------------------------
 STAGE=$WORK/runtime

@@ -44,7 +44,8 @@ public final class AotTraining {
 
     public static void main(String[] agentCommand) throws Exception {
         if (agentCommand.length == 0) {
-            System.err.println("usage: AotTraining AGENT-COMMAND... (the agent gets --listen and --ready appended)");
+            System.err.println("usage: AotTraining AGENT-COMMAND... (the agent gets --listen, --ready, --run-dir and"
+                    + " --crun appended)");
             System.exit(2);
         }
         Path dir = Files.createTempDirectory("podvisor-aot-training");
@@ -54,6 +55,7 @@ public final class AotTraining {
             readyListener.bind(UnixDomainSocketAddress.of(ready));
             List<String> command = new ArrayList<>(Arrays.asList(agentCommand));
             command.addAll(List.of("--listen", "unix:" + socket, "--ready", "unix:" + ready));
+            command.addAll(ContainerTraining.agentArguments(dir));
             Process agent = new ProcessBuilder(command).inheritIO().start();
             try {
                 String line = readLine(readyListener);
@@ -71,6 +73,7 @@ public final class AotTraining {
                 agent.destroyForcibly();
                 Files.deleteIfExists(socket);
                 Files.deleteIfExists(ready);
+                ContainerTraining.deleteRunDir(dir);
                 Files.deleteIfExists(dir);
             }
         }
@@ -94,6 +97,7 @@ public final class AotTraining {
             run(stub, ProcessStart.newBuilder().addAllArgs(List.of("sh", "-c", "read l; echo $l; stty size"))
                     .setTerminal(true).setRows(24).setColumns(80).build(), "training input\n");
             run(stub, ProcessStart.newBuilder().addArgs("no-such-command-for-training").build(), "");
+            ContainerTraining.exercise(channel, (start, stdin) -> run(stub, start, stdin));
             AgentGrpc.newBlockingStub(channel).shutdown(ShutdownRequest.getDefaultInstance());
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -101,7 +105,7 @@ public final class AotTraining {
         }
     }
 
-    private static void run(AgentGrpc.AgentStub stub, ProcessStart start, String stdin) throws InterruptedException {
+    static void run(AgentGrpc.AgentStub stub, ProcessStart start, String stdin) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         StreamObserver<ProcessInput> input = stub.runProcess(new StreamObserver<>() {
             @Override

@@ -361,6 +361,19 @@ class ContainersOverUnixSocketTest {
     }
 
     @Test
+    void terminalExecHasItsSizeFromTheStart() throws Exception {
+        String id = create(HostContainers.spec("sleep", "30"));
+        runInit(id).awaitStarted();
+        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("size")
+                .setProcessJson(ByteString.copyFromUtf8(HostContainers.process("stty", "size").toString()))
+                .setTerminal(true).setRows(30).setColumns(90).build()).awaitEnd();
+
+        assertEquals("30 90\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
     void terminalExecTakesResizes() throws Exception {
         String id = create(HostContainers.spec("sleep", "30"));
         runInit(id).awaitStarted();

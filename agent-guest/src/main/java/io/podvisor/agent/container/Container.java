@@ -67,13 +67,14 @@ public final class Container {
     }
 
     /** Marks the init as starting and writes config.json with the terminal the request asks for. */
-    synchronized void beginInit(boolean terminal) throws IOException {
+    synchronized void beginInit(GuestSpec.Terminal terminal) throws IOException {
         if (state != State.CREATED) {
             throw precondition("its init process was already started (" + describe(state) + ")");
         }
         ObjectNode process = (ObjectNode) config.get("process");
-        if (process.path("terminal").asBoolean(false) != terminal) {
-            process.put("terminal", terminal);
+        ObjectNode before = process.deepCopy();
+        terminal.applyTo(process);
+        if (!process.equals(before)) {
             bundle.writeConfig(config);
         }
         state = State.STARTING;

@@ -47,7 +47,7 @@ public final class ContainerLauncher implements ProcessLauncher {
     }
 
     private LaunchedProcess launchInit(Container container, ProcessStart start) throws IOException {
-        container.beginInit(start.getTerminal());
+        container.beginInit(terminal(start));
         GuestBundle bundle = container.bundle();
         Path console = start.getTerminal() ? consoleSocket() : null;
         CrunLaunch.Request request = new CrunLaunch.Request("container " + container.id(),
@@ -69,7 +69,7 @@ public final class ContainerLauncher implements ProcessLauncher {
         String execId = start.getExecId();
         ObjectNode process;
         try {
-            process = GuestSpec.execProcess(start.getProcessJson().toByteArray(), start.getTerminal());
+            process = GuestSpec.execProcess(start.getProcessJson().toByteArray(), terminal(start));
         } catch (InvalidSpecException e) {
             throw Status.INVALID_ARGUMENT.withDescription("container " + container.id() + " exec " + execId + ": "
                     + e.getMessage()).asRuntimeException();
@@ -90,6 +90,10 @@ public final class ContainerLauncher implements ProcessLauncher {
             deleteExecFiles(bundle, n);
             throw e;
         }
+    }
+
+    private static GuestSpec.Terminal terminal(ProcessStart start) {
+        return new GuestSpec.Terminal(start.getTerminal(), start.getRows(), start.getColumns());
     }
 
     private Path consoleSocket() throws IOException {

@@ -78,13 +78,28 @@ final class GuestSpec {
         return spec;
     }
 
-    /** An exec's OCI process object, with {@code terminal} as the request says. */
-    static ObjectNode execProcess(byte[] processJson, boolean terminal) throws InvalidSpecException {
+    /** An exec's OCI process object, with the terminal the request asks for. */
+    static ObjectNode execProcess(byte[] processJson, Terminal terminal) throws InvalidSpecException {
         ObjectNode process = requireProcess(parse(processJson, "process_json"), "process_json");
-        process.put("terminal", terminal);
+        terminal.applyTo(process);
         process.remove("apparmorProfile");
         process.remove("selinuxLabel");
         return process;
+    }
+
+    /**
+     * Whether a process gets a terminal, and its size. The size goes into the process's consoleSize, so the
+     * terminal has it before the process runs (an exec process starts as soon as crun creates it).
+     */
+    record Terminal(boolean enabled, int rows, int columns) {
+        void applyTo(ObjectNode process) {
+            process.put("terminal", enabled);
+            if (enabled && rows > 0 && columns > 0) {
+                process.putObject("consoleSize").put("height", rows).put("width", columns);
+            } else {
+                process.remove("consoleSize");
+            }
+        }
     }
 
     /** Validates an OCI linux.resources object for crun update. */

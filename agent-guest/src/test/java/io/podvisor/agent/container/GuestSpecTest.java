@@ -83,12 +83,18 @@ class GuestSpecTest {
     }
 
     @Test
-    void execProcessTakesTheRequestedTerminal() throws Exception {
-        ObjectNode process = GuestSpec.execProcess(bytes("{\"args\": [\"sh\"], \"terminal\": false}"), true);
+    void execProcessTakesTheRequestedTerminalAndItsSize() throws Exception {
+        ObjectNode process = GuestSpec.execProcess(bytes("{\"args\": [\"sh\"], \"terminal\": false}"),
+                new GuestSpec.Terminal(true, 30, 90));
 
         assertTrue(process.get("terminal").asBoolean());
+        assertEquals("{\"height\":30,\"width\":90}", process.get("consoleSize").toString());
+        ObjectNode plain = GuestSpec.execProcess(bytes("{\"args\": [\"sh\"], \"terminal\": true,"
+                + " \"consoleSize\": {\"height\": 1, \"width\": 1}}"), new GuestSpec.Terminal(false, 0, 0));
+        assertFalse(plain.get("terminal").asBoolean());
+        assertFalse(plain.has("consoleSize"));
         InvalidSpecException e = assertThrows(InvalidSpecException.class,
-                () -> GuestSpec.execProcess(bytes("{\"env\": []}"), false));
+                () -> GuestSpec.execProcess(bytes("{\"env\": []}"), new GuestSpec.Terminal(false, 0, 0)));
         assertEquals("process_json.args must be a non-empty array", e.getMessage());
     }
 

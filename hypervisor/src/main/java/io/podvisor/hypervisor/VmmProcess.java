@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
@@ -156,6 +157,9 @@ public final class VmmProcess implements AutoCloseable {
                     key.reset();
                 }
             }
+            if (Files.readAttributes(socket, BasicFileAttributes.class).isOther()) {
+                awaitListening(socket, deadline, timeout);
+            }
         } catch (ClosedWatchServiceException e) {
             if (!Files.exists(socket)) {
                 awaitExit(KILL_WAIT);
@@ -166,6 +170,50 @@ public final class VmmProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VmmException("VM " + vmName + ": interrupted while waiting for " + label + " to create " + socket, e);
+        }
+    }
+
+    /**
+     * A socket file appears at bind(2), a moment before listen(2); a client connecting in between
+     * is refused. No file event marks listen(2), so this polls the process's own socket table
+     * (its network namespace's) briefly, with backoff.
+     */
+    private void awaitListening(Path socket, long deadline, Duration timeout)
+            throws VmmException, InterruptedException {
+        Path table = Path.of("/proc", String.valueOf(process.pid()), "net", "unix");
+        String path = socket.toAbsolutePath().toString();
+        long pauseMillis = 1;
+        while (!listening(table, path)) {
+            if (!process.isAlive()) {
+                throw diedWaitingFor(socket);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new VmmException("VM " + vmName + ": " + label + " created " + socket + " but did not listen on it"
+                        + " within " + timeout.toSeconds() + " s; last lines of " + logFile + ":\n" + logTail());
+            }
+            Thread.sleep(pauseMillis);
+            pauseMillis = Math.min(pauseMillis * 2, 20);
+        }
+    }
+
+    /** Whether /proc/PID/net/unix lists {@code path} as a listening socket (flag __SO_ACCEPTCON). */
+    static boolean listening(Path unixTable, String path) {
+        try {
+            for (String line : Files.readAllLines(unixTable)) {
+                String[] fields = line.strip().split("\\s+");
+                if (fields.length >= 8 && fields[7].equals(path)) {
+                    try {
+                        if ((Integer.parseInt(fields[3], 16) & 0x10000) != 0) {
+                            return true;
+                        }
+                    } catch (NumberFormatException header) {
+                        // not a socket line
+                    }
+                }
+            }
+            return false;
+        } catch (IOException processGone) {
+            return false;
         }
     }
 

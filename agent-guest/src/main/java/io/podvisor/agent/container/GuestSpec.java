@@ -88,16 +88,17 @@ final class GuestSpec {
     }
 
     /**
-     * Whether a process gets a terminal, and its size. The size goes into the process's consoleSize, so the
-     * terminal has it before the process runs (an exec process starts as soon as crun creates it).
+     * Whether a process gets a terminal, and its size. A size goes into the process's consoleSize, so the
+     * terminal has it before the process runs (an exec process starts as soon as crun creates it); without
+     * one, a consoleSize the host wrote stays.
      */
     record Terminal(boolean enabled, int rows, int columns) {
         void applyTo(ObjectNode process) {
             process.put("terminal", enabled);
-            if (enabled && rows > 0 && columns > 0) {
-                process.putObject("consoleSize").put("height", rows).put("width", columns);
-            } else {
+            if (!enabled) {
                 process.remove("consoleSize");
+            } else if (rows > 0 && columns > 0) {
+                process.putObject("consoleSize").put("height", rows).put("width", columns);
             }
         }
     }

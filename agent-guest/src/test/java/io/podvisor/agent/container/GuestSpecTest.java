@@ -93,6 +93,9 @@ class GuestSpecTest {
                 + " \"consoleSize\": {\"height\": 1, \"width\": 1}}"), new GuestSpec.Terminal(false, 0, 0));
         assertFalse(plain.get("terminal").asBoolean());
         assertFalse(plain.has("consoleSize"));
+        ObjectNode hostSized = GuestSpec.execProcess(bytes("{\"args\": [\"sh\"],"
+                + " \"consoleSize\": {\"height\": 40, \"width\": 100}}"), new GuestSpec.Terminal(true, 0, 0));
+        assertEquals("{\"height\":40,\"width\":100}", hostSized.get("consoleSize").toString());
         InvalidSpecException e = assertThrows(InvalidSpecException.class,
                 () -> GuestSpec.execProcess(bytes("{\"env\": []}"), new GuestSpec.Terminal(false, 0, 0)));
         assertEquals("process_json.args must be a non-empty array", e.getMessage());

@@ -24,12 +24,13 @@ import org.junit.jupiter.api.Test;
 class ShimWithHostProcessesTest {
     private static final String RUNTIME = "io.containerd.podvisor.v2";
     private static final String IMAGE = "docker.io/podvisor/busybox:test";
+    private static Path shimDir;
     private static ContainerdHarness containerd;
     private static Ctr ctr;
 
     @BeforeAll
     static void start() throws Exception {
-        Path shimDir = HostShimMain.writeLauncher(Files.createTempDirectory("podvisor-shim-bin-"));
+        shimDir = HostShimMain.writeLauncher(Files.createTempDirectory("podvisor-shim-bin-"));
         containerd = ContainerdHarness.start(ContainerdHarness.Options.defaults().withPathFirst(shimDir));
         ctr = containerd.ctr("podvisor-it");
         OciImages.importBusybox(ctr, containerd.dir(), IMAGE, List.of("sh"));
@@ -40,6 +41,8 @@ class ShimWithHostProcessesTest {
         if (containerd != null) {
             containerd.close();
         }
+        Files.deleteIfExists(shimDir.resolve(io.podvisor.shim.ShimMain.NAME));
+        Files.deleteIfExists(shimDir);
     }
 
     private static Ctr.Result run(String id, String... command) {

@@ -17,6 +17,7 @@ final class FifoInput extends InputStream {
     private final Path path;
     private FileChannel channel;
     private boolean opening;
+    private FileChannel unblocker;
     private volatile boolean closed;
 
     FifoInput(Path path) {
@@ -68,6 +69,10 @@ final class FifoInput extends InputStream {
             }
         }
         synchronized (this) {
+            if (unblocker != null) {
+                unblocker.close();
+                unblocker = null;
+            }
             if (closed) {
                 opened.close();
                 return null;
@@ -79,7 +84,6 @@ final class FifoInput extends InputStream {
 
     /** Ends the stream: blocked and later reads return EOF. */
     void closeInput() throws IOException {
-        boolean unblockOpen;
         FileChannel ch;
         synchronized (this) {
             if (closed) {
@@ -87,13 +91,14 @@ final class FifoInput extends InputStream {
             }
             closed = true;
             ch = channel;
-            unblockOpen = opening;
+            if (ch == null && opening) {
+                // A reader in (or about to enter) open(2) returns once a writer exists; O_RDWR never
+                // blocks on a FIFO. The reader closes this end once its open returned.
+                unblocker = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
         }
         if (ch != null) {
             ch.close();
-        } else if (unblockOpen) {
-            // A reader blocked in open(2) returns once any writer appears; O_RDWR never blocks on a FIFO.
-            FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
         }
     }
 

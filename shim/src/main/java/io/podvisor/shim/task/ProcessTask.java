@@ -138,9 +138,9 @@ final class ProcessTask {
         Exit exit = new Exit(pid(), code, Instant.now());
         state = new Stopped(exit);
         try {
-            io.closeOutputs();
+            io.close();
         } catch (IOException e) {
-            log.warn(describe() + ": closing its output failed", e);
+            log.warn(describe() + ": closing its stdio failed", e);
         }
         events.exited(containerId, isInit() ? containerId : execId, exit);
         log.info(describe() + " exited with status " + code);

@@ -28,11 +28,15 @@ class ProcessIoTest {
         return path;
     }
 
-    /** Reads a FIFO the way containerd's client does: open, read to EOF. */
-    private static CompletableFuture<byte[]> readAll(Path fifo) {
+    /**
+     * Reads a FIFO as containerd's client does. Opened after ProcessIo.open (whose end makes the
+     * open return at once), as containerd opens its end before the shim writes.
+     */
+    private static CompletableFuture<byte[]> readAll(Path fifo) throws IOException {
+        InputStream client = Files.newInputStream(fifo);
         return CompletableFuture.supplyAsync(() -> {
-            try (InputStream in = Files.newInputStream(fifo)) {
-                return in.readAllBytes();
+            try (client) {
+                return client.readAllBytes();
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
@@ -48,11 +52,13 @@ class ProcessIoTest {
     void everythingWrittenBeforeCloseReachesTheReader() throws Exception {
         Path stdout = fifo("stdout");
         Path stderr = fifo("stderr");
-        CompletableFuture<byte[]> out = readAll(stdout);
-        CompletableFuture<byte[]> err = readAll(stderr);
         byte[] big = new byte[3 << 20];
         new Random(7).nextBytes(big);
+        CompletableFuture<byte[]> out;
+        CompletableFuture<byte[]> err;
         try (ProcessIo io = ProcessIo.open(new StdioPaths("", stdout.toString(), stderr.toString(), false))) {
+            out = readAll(stdout);
+            err = readAll(stderr);
             io.stdout().write(big);
             io.stderr().write("last words\n".getBytes(StandardCharsets.UTF_8));
             io.closeOutputs();
@@ -137,8 +143,9 @@ class ProcessIoTest {
     @Test
     void terminalModeHasOnlyStdout() throws Exception {
         Path stdout = fifo("stdout");
-        CompletableFuture<byte[]> out = readAll(stdout);
+        CompletableFuture<byte[]> out;
         try (ProcessIo io = ProcessIo.open(new StdioPaths("", stdout.toString(), "", true))) {
+            out = readAll(stdout);
             assertTrue(io.terminal());
             io.stderr().write("dropped".getBytes(StandardCharsets.UTF_8));
             io.stdout().write("tty\r\n".getBytes(StandardCharsets.UTF_8));

@@ -17,6 +17,7 @@ import java.util.List;
  */
 final class GuestSpec {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final String GUEST_OCI_VERSION = "1.0.2";
 
     private GuestSpec() {}
 
@@ -26,6 +27,11 @@ final class GuestSpec {
      */
     static byte[] rewrite(JsonNode spec, String containerId, SharedDir shared) throws VmmException {
         ObjectNode copy = spec.deepCopy();
+        // The guest's crun (Debian bookworm, 1.8) refuses any runtime-spec version but 1.0.x, and
+        // Debian's containerd 1.7 writes 1.2.0; nothing the shim forwards needs a later version.
+        if (!copy.path("ociVersion").asText().startsWith("1.0")) {
+            copy.put("ociVersion", GUEST_OCI_VERSION);
+        }
         JsonNode mounts = copy.path("mounts");
         if (mounts instanceof ArrayNode array) {
             for (int i = 0; i < array.size(); i++) {

@@ -46,6 +46,14 @@ class GuestSpecTest {
     }
 
     @Test
+    void runtimeSpecVersionIsOneTheGuestsCrunAccepts() throws Exception {
+        JsonNode spec = JSON.readTree("{\"ociVersion\": \"1.2.0\", \"mounts\": []}");
+        try (SharedDir shared = SharedDir.create("spec-test", tmp.resolve("shared"))) {
+            assertEquals("1.0.2", JSON.readTree(GuestSpec.rewrite(spec, "c1", shared)).path("ociVersion").asText());
+        }
+    }
+
+    @Test
     void missingVolumeSourceNamesIt() throws Exception {
         JsonNode spec = JSON.readTree("""
                 {"mounts": [{"destination": "/data", "type": "bind", "source": "%s", "options": ["rbind"]}]}

@@ -1,0 +1,196 @@
+package io.podvisor.it.ctr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.podvisor.it.containerd.ContainerdHarness;
+import io.podvisor.it.containerd.Ctr;
+import io.podvisor.it.containerd.OciImages;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code ctr run --runtime io.containerd.podvisor.v2} against a real containerd: the installed
+ * shim launcher, a real pod VM per task, crun in the guest.
+ */
+@Timeout(600)
+class PodvisorCtrIT {
+    private static final String RUNTIME = "io.containerd.podvisor.v2";
+    private static final String IMAGE = "docker.io/podvisor/busybox:it";
+    private static final Path PODS = Path.of("/run/podvisor/pods");
+    private static ContainerdHarness containerd;
+    private static Ctr ctr;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path shimDir = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+        containerd = ContainerdHarness.start(ContainerdHarness.Options.defaults().withPathFirst(shimDir));
+        ctr = containerd.ctr("podvisor-ctr-it");
+        OciImages.importBusybox(ctr, containerd.dir(), IMAGE, List.of("sh"));
+    }
+
+    /** A failed test must not leave its pod to the next one. */
+    @AfterEach
+    void removeEverything() {
+        for (String line : ctr.run("containers", "list", "-q").stdout().lines().toList()) {
+            ctr.run("tasks", "kill", "--signal", "SIGKILL", line);
+            ctr.run("tasks", "delete", "--force", line);
+            ctr.run("containers", "delete", line);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (containerd != null) {
+            containerd.close();
+        }
+    }
+
+    private static Ctr.Result run(String id, String... command) {
+        List<String> args = new ArrayList<>(List.of("run", "--rm", "--runtime", RUNTIME, IMAGE, id));
+        args.addAll(List.of(command));
+        return ctr.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void taskRunsOnTheGuestKernelAndItsExitCodeAndLastOutputComeBack() throws Exception {
+        Ctr.Result result = run("pv-uname", "sh", "-c", "uname -r; echo err >&2; echo last; exit 3");
+        assertEquals(3, result.exitCode(), result + "\n" + containerd.logTail());
+        String hostRelease = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        List<String> lines = result.stdout().lines().toList();
+        assertEquals(2, lines.size(), result.toString());
+        assertTrue(lines.get(0).endsWith("-cloud-amd64"), result.toString());
+        assertNotEquals(hostRelease, lines.get(0));
+        assertEquals("last", lines.get(1));
+        assertEquals("err\n", result.stderr());
+        assertNothingLeft();
+    }
+
+    @Test
+    void stdinIsEchoed() throws Exception {
+        List<String> args = List.of("run", "--rm", "--runtime", RUNTIME, IMAGE, "pv-cat", "cat");
+        Ctr.Result result = ctr.run("hi through the VM\n".getBytes(StandardCharsets.UTF_8), Duration.ofMinutes(3),
+                args.toArray(String[]::new));
+        assertEquals(0, result.exitCode(), result + "\n" + containerd.logTail());
+        assertEquals("hi through the VM\n", result.stdout());
+        assertNothingLeft();
+    }
+
+    @Test
+    void terminalModeGivesTheTaskATty() throws Exception {
+        // ctr -t needs a terminal of its own: script(1) provides one.
+        String ctrCommand = String.join(" ", "ctr", "--address", containerd.address().toString(), "--namespace",
+                ctr.namespace(), "run", "--rm", "-t", "--runtime", RUNTIME, IMAGE, "pv-tty", "sh", "-c",
+                "'tty; stty size'");
+        Process script = new ProcessBuilder("script", "-qec", ctrCommand, "/dev/null")
+                .redirectInput(ProcessBuilder.Redirect.PIPE).redirectErrorStream(true).start();
+        assertTrue(script.waitFor(3, TimeUnit.MINUTES), "ctr run -t did not finish");
+        String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, script.exitValue(), out);
+        assertTrue(out.contains("/dev/pts/"), "the task's stdin is a terminal: " + out);
+        assertNothingLeft();
+    }
+
+    @Test
+    void execPsKillAndRemoveLeaveNothingBehind() throws Exception {
+        ctr.run("run", "-d", "--runtime", RUNTIME, IMAGE, "pv-long", "sh", "-c",
+                "trap 'exit 143' TERM; while :; do sleep 1; done").orThrow();
+        Ctr.Result exec = ctr.run("tasks", "exec", "--exec-id", "e1", "pv-long", "sh", "-c",
+                "echo exec sees pid 1: $(cat /proc/1/comm); exit 4");
+        assertEquals(4, exec.exitCode(), exec + "\n" + containerd.logTail());
+        assertEquals("exec sees pid 1: sh\n", exec.stdout());
+        Ctr.Result reused = ctr.run("tasks", "exec", "--exec-id", "e1", "pv-long", "true");
+        assertEquals(0, reused.exitCode(), "an exec id may be reused once its process was deleted: " + reused);
+
+        String ps = ctr.run("tasks", "ps", "pv-long").orThrow().stdout();
+        assertTrue(ps.lines().skip(1).anyMatch(line -> line.strip().matches("\\d+.*")), "ctr task ps: " + ps);
+
+        ctr.run("tasks", "kill", "--signal", "SIGTERM", "pv-long").orThrow();
+        Ctr.Result waited = ctr.run("tasks", "list");
+        assertTrue(waitForStatus("pv-long", "STOPPED"), "task stopped after TERM: " + waited);
+        ctr.run("tasks", "delete", "pv-long").orThrow();
+        ctr.run("containers", "delete", "pv-long").orThrow();
+        assertNothingLeft();
+    }
+
+    @Test
+    void killedShimIsCleanedUpByDelete() throws Exception {
+        ctr.run("run", "-d", "--runtime", RUNTIME, IMAGE, "pv-orphan", "sleep", "1000").orThrow();
+        ProcessHandle shim = ProcessHandle.allProcesses()
+                .filter(p -> cmdline(p).contains("io.podvisor.shim.ShimMain") && cmdline(p).contains(" -id pv-orphan ")
+                        && !cmdline(p).endsWith(" start"))
+                .findFirst().orElseThrow(() -> new AssertionError("no shim for pv-orphan"));
+        shim.destroyForcibly();
+        shim.onExit().get(30, TimeUnit.SECONDS);
+        ctr.run("tasks", "delete", "--force", "pv-orphan");
+        ctr.run("containers", "delete", "pv-orphan").orThrow();
+        assertNothingLeft();
+    }
+
+    @Test
+    void unknownTaskIsNamedInTheError() {
+        Ctr.Result result = ctr.run("tasks", "kill", "no-such-task");
+        assertNotEquals(0, result.exitCode());
+        assertTrue(result.stderr().contains("no-such-task"), result.toString());
+    }
+
+    private static boolean waitForStatus(String id, String status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (ctr.run("tasks", "list").stdout().lines().anyMatch(l -> l.startsWith(id + " ") && l.contains(status))) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** No QEMU, virtiofsd or shim of a pod, no mount and no directory under /run/podvisor/pods. */
+    private static void assertNothingLeft() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<String> left = leftovers();
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            left = leftovers();
+        }
+        assertTrue(left.isEmpty(), "left behind: " + left);
+    }
+
+    private static List<String> leftovers() throws IOException {
+        List<String> left = new ArrayList<>();
+        ProcessHandle.allProcesses()
+                .filter(p -> cmdline(p).contains(PODS.toString()) || cmdline(p).contains("io.podvisor.shim.ShimMain"))
+                .forEach(p -> left.add("process " + p.pid() + ": " + cmdline(p)));
+        Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains(PODS.toString()))
+                .forEach(l -> left.add("mount " + l));
+        if (Files.isDirectory(PODS)) {
+            try (var pods = Files.list(PODS)) {
+                pods.forEach(p -> left.add("directory " + p));
+            }
+        }
+        return left;
+    }
+
+    private static String cmdline(ProcessHandle process) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ').strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,24 +43,31 @@ public final class ContainerdHarness implements AutoCloseable {
     }
 
     /** Options for {@link #start(Options)}. */
-    public record Options(List<Path> pathFirst, boolean cri, String extraConfig) {
+    public record Options(List<Path> pathFirst, boolean cri, String extraConfig, Map<String, String> env) {
         public static Options defaults() {
-            return new Options(List.of(), false, "");
+            return new Options(List.of(), false, "", Map.of());
         }
 
         /** Directories searched first for shim binaries. */
         public Options withPathFirst(Path... dirs) {
-            return new Options(List.of(dirs), cri, extraConfig);
+            return new Options(List.of(dirs), cri, extraConfig, env);
         }
 
         /** Enables the CRI plugin (restrict_oom_score_adj, CNI from /usr/lib/cni, conf dir under the temp dir). */
         public Options withCri() {
-            return new Options(pathFirst, true, extraConfig);
+            return new Options(pathFirst, true, extraConfig, env);
         }
 
         /** TOML appended to the generated config (e.g. CRI runtime sections). */
         public Options withExtraConfig(String toml) {
-            return new Options(pathFirst, cri, extraConfig + "\n" + toml);
+            return new Options(pathFirst, cri, extraConfig + "\n" + toml, env);
+        }
+
+        /** An environment variable for containerd and so for the shims it starts. */
+        public Options withEnv(String name, String value) {
+            Map<String, String> more = new java.util.HashMap<>(env);
+            more.put(name, value);
+            return new Options(pathFirst, cri, extraConfig, Map.copyOf(more));
         }
     }
 
@@ -81,6 +89,7 @@ public final class ContainerdHarness implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().put("PATH", String.join(":", path));
+        builder.environment().putAll(options.env());
         Process containerd = builder.start();
         ContainerdHarness harness = new ContainerdHarness(dir, address, containerd, log);
         harness.awaitBoot();

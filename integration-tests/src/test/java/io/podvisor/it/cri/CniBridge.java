@@ -1,0 +1,48 @@
+package io.podvisor.it.cri;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A CNI bridge + host-local network for one private containerd. The bridge name, network name and
+ * subnet are drawn per test run so that parallel runs on one host do not collide.
+ */
+public record CniBridge(String network, String bridge, String subnetPrefix) {
+
+    /** Writes the conflist into {@code confDir} (the harness's CNI conf dir). */
+    public static CniBridge write(Path confDir) throws IOException {
+        int n = ThreadLocalRandom.current().nextInt(1, 250);
+        int m = ThreadLocalRandom.current().nextInt(1, 250);
+        String suffix = Integer.toString(n * 256 + m, 36);
+        CniBridge cni = new CniBridge("podvisor-it-" + suffix, "pvit" + suffix, "10.2" + (n % 40 + 10) + "." + m);
+        Files.createDirectories(confDir);
+        Files.writeString(confDir.resolve("10-" + cni.network() + ".conflist"), """
+                {
+                  "cniVersion": "1.0.0",
+                  "name": "%s",
+                  "plugins": [
+                    {
+                      "type": "bridge",
+                      "bridge": "%s",
+                      "isGateway": true,
+                      "ipMasq": false,
+                      "ipam": {
+                        "type": "host-local",
+                        "ranges": [[{"subnet": "%s.0/24"}]],
+                        "routes": [{"dst": "0.0.0.0/0"}]
+                      }
+                    }
+                  ]
+                }
+                """.formatted(cni.network(), cni.bridge(), cni.subnetPrefix()));
+        return cni;
+    }
+
+    /** Deletes the bridge CNI created on the host (CNI leaves it when the last pod goes). */
+    public void removeBridge() throws IOException, InterruptedException {
+        new ProcessBuilder("ip", "link", "delete", bridge).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+}

@@ -1,0 +1,83 @@
+package io.podvisor.it.cri;
+
+import io.podvisor.it.containerd.ContainerdHarness;
+import io.podvisor.it.containerd.OciImages;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A private containerd with its CRI plugin, a CNI bridge network, a locally built sandbox (pause)
+ * image and a busybox image in namespace {@code k8s.io}, and a CRI client on its socket.
+ */
+public final class CriTestBed implements AutoCloseable {
+    /** containerd 1.7's default sandbox_image: built locally, so nothing is pulled. */
+    public static final String PAUSE_IMAGE = "registry.k8s.io/pause:3.8";
+    public static final String BUSYBOX_IMAGE = "docker.io/podvisor/busybox:cri";
+    public static final String PODVISOR_HANDLER = "podvisor";
+
+    private final ContainerdHarness containerd;
+    private final CniBridge cni;
+    private final CriClient client;
+
+    private CriTestBed(ContainerdHarness containerd, CniBridge cni, CriClient client) {
+        this.containerd = containerd;
+        this.cni = cni;
+        this.client = client;
+    }
+
+    /** With runc only ({@code podvisor == false}) or with handler "podvisor" from the repository's install/ dir too. */
+    public static CriTestBed start(boolean podvisor) throws IOException {
+        ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withCri();
+        if (podvisor) {
+            Path install = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+            options = options.withPathFirst(install).withExtraConfig("""
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s]
+                      runtime_type = "io.containerd.podvisor.v2"
+                    """.formatted(PODVISOR_HANDLER));
+        }
+        ContainerdHarness containerd = ContainerdHarness.start(options);
+        try {
+            CniBridge cni = CniBridge.write(containerd.dir().resolve("cni"));
+            var ctr = containerd.ctr("k8s.io");
+            OciImages.importBusybox(ctr, containerd.dir(), PAUSE_IMAGE,
+                    List.of("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait; done"));
+            OciImages.importBusybox(ctr, containerd.dir(), BUSYBOX_IMAGE, List.of("sh"));
+            return new CriTestBed(containerd, cni, CriClient.connect(containerd.address(), Duration.ofMinutes(4)));
+        } catch (IOException | RuntimeException e) {
+            containerd.close();
+            throw e;
+        }
+    }
+
+    public CriClient cri() {
+        return client;
+    }
+
+    public ContainerdHarness containerd() {
+        return containerd;
+    }
+
+    public CniBridge cni() {
+        return cni;
+    }
+
+    /** Where pods of this test bed keep their container logs. */
+    public Path logDir(String pod) {
+        return containerd.dir().resolve("logs").resolve(pod);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            client.close();
+        } finally {
+            try {
+                containerd.close();
+            } finally {
+                cni.removeBridge();
+            }
+        }
+    }
+}

@@ -96,6 +96,7 @@ class ShimWithHostProcessesTest {
         ctr.run("tasks", "delete", "host-long").orThrow();
         events.await(line -> line.contains("/tasks/delete") && line.contains("host-long"), Duration.ofSeconds(30));
         ctr.run("containers", "delete", "host-long").orThrow();
+        events.await(line -> line.contains("/containers/delete") && line.contains("host-long"), Duration.ofSeconds(30));
         List<String> topics = events.lines().stream().filter(line -> line.contains("host-long"))
                 .map(line -> line.split(" ")[5]).toList();
         assertEquals(List.of("/containers/create", "/tasks/create", "/tasks/start", "/tasks/exec-added",

@@ -1,7 +1,9 @@
 package io.podvisor.it.cri;
 
+import io.grpc.StatusRuntimeException;
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.OciImages;
+import io.podvisor.proto.cri.v1.VersionRequest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +34,10 @@ public final class CriTestBed implements AutoCloseable {
         ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withCri();
         if (podvisor) {
             Path install = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+            // Declaring any runtime replaces containerd's default table, so runc is declared again.
             options = options.withPathFirst(install).withExtraConfig("""
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                      runtime_type = "io.containerd.runc.v2"
                     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s]
                       runtime_type = "io.containerd.podvisor.v2"
                     """.formatted(PODVISOR_HANDLER));
@@ -44,10 +49,22 @@ public final class CriTestBed implements AutoCloseable {
             OciImages.importBusybox(ctr, containerd.dir(), PAUSE_IMAGE,
                     List.of("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait; done"));
             OciImages.importBusybox(ctr, containerd.dir(), BUSYBOX_IMAGE, List.of("sh"));
-            return new CriTestBed(containerd, cni, CriClient.connect(containerd.address(), Duration.ofMinutes(4)));
+            CriClient client = CriClient.connect(containerd.address(), Duration.ofMinutes(4));
+            try {
+                client.runtime().version(VersionRequest.newBuilder().setVersion("v1").build());
+            } catch (StatusRuntimeException e) {
+                client.close();
+                throw new IOException("containerd's CRI plugin does not answer (" + e.getStatus()
+                        + "); containerd log:\n" + containerd.logTail(), e);
+            }
+            return new CriTestBed(containerd, cni, client);
         } catch (IOException | RuntimeException e) {
             containerd.close();
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            containerd.close();
+            throw new IOException("interrupted while starting the CRI test bed", e);
         }
     }
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.PodSandboxState;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +34,7 @@ class CriPodvisorIT {
     }
 
     @Test
-    void containerOfAPodvisorPodRunsOnTheGuestKernel() throws Exception {
+    void containerOfAPodvisorPodRunsOnTheGuestKernelWithThePodIp() throws Exception {
         try (CriPod pod = CriPod.run(bed.cri(), "vm-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("vm-pod"))) {
             assertEquals(PodSandboxState.SANDBOX_READY, pod.status().getStatus().getState());
             String container = pod.startContainer("main", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
@@ -45,6 +47,15 @@ class CriPodvisorIT {
             ExecSyncResponse failing = pod.exec(container, 120, "sh", "-c", "echo out; exit 7");
             assertEquals(7, failing.getExitCode());
             assertEquals("out\n", failing.getStdout().toStringUtf8());
+
+            String podIp = pod.status().getStatus().getNetwork().getIp();
+            assertTrue(podIp.startsWith(bed.cni().subnetPrefix() + "."), "pod IP from CNI: " + podIp);
+            ExecSyncResponse eth0 = pod.exec(container, 120, "ip", "-4", "-o", "addr", "show", "dev", "eth0");
+            assertEquals(0, eth0.getExitCode(), eth0.getStderr().toStringUtf8());
+            assertTrue(eth0.getStdout().toStringUtf8().contains(" " + podIp + "/"), "guest eth0: " + eth0.getStdout().toStringUtf8());
+            Process ping = new ProcessBuilder(OciImages.BUSYBOX.toString(), "ping", "-c", "1", "-w", "60", podIp).redirectErrorStream(true).start();
+            String pingOutput = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, ping.waitFor(), "host pings the pod IP " + podIp + ": " + pingOutput);
         }
     }
 }

@@ -33,7 +33,9 @@ public final class CriTestBed implements AutoCloseable {
     public static CriTestBed start(boolean podvisor) throws IOException {
         ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withCri();
         if (podvisor) {
-            Path install = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+            // -Dpodvisor.shimDir=<prefix>/bin runs an installed shim instead of the checkout's.
+            Path install = Path.of(System.getProperty("podvisor.shimDir", Path.of(System.getProperty("podvisor.repo", ".."))
+                    .resolve("install").toString())).toAbsolutePath().normalize();
             // Declaring any runtime replaces containerd's default table, so runc is declared again.
             options = options.withPathFirst(install).withExtraConfig("""
                     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]

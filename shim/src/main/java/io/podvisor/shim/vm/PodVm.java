@@ -1,5 +1,6 @@
 package io.podvisor.shim.vm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Vmm;
 import io.podvisor.hypervisor.VmmException;
@@ -32,18 +33,24 @@ final class PodVm implements AutoCloseable {
     private final Virtiofsd virtiofsd;
     private final Vmm vm;
     private final AgentClient agent;
+    private final PodNetworking network;
 
-    private PodVm(String podId, Path podDir, SharedDir shared, Virtiofsd virtiofsd, Vmm vm, AgentClient agent) {
+    private PodVm(String podId, Path podDir, SharedDir shared, Virtiofsd virtiofsd, Vmm vm, AgentClient agent,
+            PodNetworking network) {
         this.podId = podId;
         this.podDir = podDir;
         this.shared = shared;
         this.virtiofsd = virtiofsd;
         this.vm = vm;
         this.agent = agent;
+        this.network = network;
     }
 
-    /** Boots the pod's VM and mounts the pod share in the guest. On failure nothing is left. */
-    static PodVm boot(PodvisorConfig config, String podId) throws IOException {
+    /**
+     * Boots the pod's VM, in the pod's network namespace with the CNI network when the sandbox spec
+     * names one, and mounts the pod share in the guest. On failure nothing is left.
+     */
+    static PodVm boot(PodvisorConfig config, String podId, JsonNode sandboxSpec) throws IOException {
         GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
         Path podDir = PodDirs.podDir(config.runDir(), podId);
         if (Files.exists(podDir)) {
@@ -53,19 +60,28 @@ final class PodVm implements AutoCloseable {
         SharedDir shared = null;
         Virtiofsd virtiofsd = null;
         Vmm vm = null;
+        PodNetworking network = null;
         try {
+            network = PodNetworking.attach(podId, sandboxSpec).orElse(null);
             shared = SharedDir.create(podId, PodDirs.sharedDir(podDir));
             virtiofsd = Virtiofsd.start(podId, virtiofsdBinary(config), shared.path(), podDir, PodDirs.SHARE_TAG);
             VmSpec spec = new VmSpec(podId, image, config.defaultVcpus(), config.defaultMemoryMiB(), podDir,
-                    List.of(virtiofsd.share()), List.of(), null, 3, List.of());
+                    List.of(virtiofsd.share()), network == null ? List.of() : network.devices(),
+                    network == null ? null : network.netns(), 3, List.of());
             vm = Hypervisors.select(config, null).create(spec);
             LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
                     podId, spec.vcpus(), spec.memoryMiB(), podDir);
             AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout());
+            if (network != null) {
+                network.configureGuest(agent);
+            }
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
-            return new PodVm(podId, podDir, shared, virtiofsd, vm, agent);
+            return new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network);
         } catch (IOException | RuntimeException e) {
             closeQuietly(vm, virtiofsd, shared, podDir);
+            if (network != null) {
+                network.detach();
+            }
             throw e;
         }
     }
@@ -102,6 +118,9 @@ final class PodVm implements AutoCloseable {
         }
         agent.close();
         closeQuietly(vm, virtiofsd, shared, podDir);
+        if (network != null) {
+            network.detach();
+        }
     }
 
     private static void closeQuietly(Vmm vm, Virtiofsd virtiofsd, SharedDir shared, Path podDir) {

@@ -1,5 +1,6 @@
 package io.podvisor.shim.vm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.stub.StreamObserver;
 import io.podvisor.hypervisor.VmmException;
 import io.podvisor.hypervisor.virtiofs.RootfsMount;
@@ -41,7 +42,7 @@ final class VmSandbox implements Sandbox {
                 throw TaskException.failedPrecondition("container " + id + " belongs to pod "
                         + request.bundle().sandboxId().orElse("?") + ", whose VM is not running in this shim");
             }
-            pod = bootPod(id);
+            pod = bootPod(id, request.bundle().spec());
         }
         try {
             Path rootfs = mountRootfs(request);
@@ -60,9 +61,9 @@ final class VmSandbox implements Sandbox {
         return new VmContainer(id, pod, new VmProcess(pod.agent(), start, request.io()));
     }
 
-    private PodVm bootPod(String podId) throws TaskException {
+    private PodVm bootPod(String podId, JsonNode sandboxSpec) throws TaskException {
         try {
-            PodVm booted = PodVm.boot(config, podId);
+            PodVm booted = PodVm.boot(config, podId, sandboxSpec);
             booted.agent().watchEvents(new OomListener());
             return booted;
         } catch (IOException | RuntimeException e) {

@@ -3,13 +3,16 @@ package io.podvisor.it.cri;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * A CNI bridge + host-local network for one private containerd. The bridge name, network name and
  * subnet are drawn per test run so that parallel runs on one host do not collide.
  */
 public record CniBridge(String network, String bridge, String subnetPrefix) {
+    private static final Path HOST_LOCAL_STATE = Path.of("/var/lib/cni/networks");
 
     /** Writes the conflist into {@code confDir} (the harness's CNI conf dir). */
     public static CniBridge write(Path confDir) throws IOException {
@@ -40,9 +43,20 @@ public record CniBridge(String network, String bridge, String subnetPrefix) {
         return cni;
     }
 
-    /** Deletes the bridge CNI created on the host (CNI leaves it when the last pod goes). */
-    public void removeBridge() throws IOException, InterruptedException {
+    /**
+     * Deletes what CNI leaves on the host when the last pod has gone: the bridge and host-local's
+     * state directory for the network.
+     */
+    public void remove() throws IOException, InterruptedException {
         new ProcessBuilder("ip", "link", "delete", bridge).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        Path ipamState = HOST_LOCAL_STATE.resolve(network);
+        if (Files.isDirectory(ipamState)) {
+            try (Stream<Path> files = Files.walk(ipamState)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 }

@@ -95,7 +95,7 @@ public final class CriTestBed implements AutoCloseable {
             try {
                 containerd.close();
             } finally {
-                cni.removeBridge();
+                cni.remove();
             }
         }
     }

@@ -119,10 +119,21 @@ class PodvisorCtrIT {
         assertTrue(ps.lines().skip(1).anyMatch(line -> line.strip().matches("\\d+.*")), "ctr task ps: " + ps);
 
         ctr.run("tasks", "kill", "--signal", "SIGTERM", "pv-long").orThrow();
-        Ctr.Result waited = ctr.run("tasks", "list");
-        assertTrue(waitForStatus("pv-long", "STOPPED"), "task stopped after TERM: " + waited);
+        assertTrue(waitForStatus("pv-long", "STOPPED"), "task stopped after TERM: " + ctr.run("tasks", "list"));
         ctr.run("tasks", "delete", "pv-long").orThrow();
         ctr.run("containers", "delete", "pv-long").orThrow();
+        assertNothingLeft();
+    }
+
+    @Test
+    void taskIgnoringTermEndsWithKill() throws Exception {
+        ctr.run("run", "-d", "--runtime", RUNTIME, IMAGE, "pv-stubborn", "sh", "-c",
+                "trap '' TERM; echo ready; while :; do sleep 1; done").orThrow();
+        ctr.run("tasks", "kill", "--signal", "SIGTERM", "pv-stubborn").orThrow();
+        ctr.run("tasks", "kill", "--signal", "SIGKILL", "pv-stubborn").orThrow();
+        assertTrue(waitForStatus("pv-stubborn", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
+        ctr.run("tasks", "delete", "pv-stubborn").orThrow();
+        ctr.run("containers", "delete", "pv-stubborn").orThrow();
         assertNothingLeft();
     }
 

@@ -64,12 +64,10 @@ final class ThrowawayVm implements AutoCloseable {
         closed = true;
         if (agent != null) {
             try {
-                agent.shutdown();
-                vm.stop(Duration.ofSeconds(5));
+                GuestAgent.powerOff(agent, vm, Duration.ofSeconds(5));
             } catch (AgentException | VmmException e) {
                 // the VM is killed below either way
             }
-            agent.close();
         }
         vm.close();
         RunDirs.remove(runDir);

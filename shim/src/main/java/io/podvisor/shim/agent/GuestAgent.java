@@ -8,6 +8,19 @@ import java.time.Duration;
 public final class GuestAgent {
     private GuestAgent() {}
 
+    /**
+     * Asks the agent to power the guest off and waits up to {@code grace} for the VMM to stop (it
+     * is stopped by force after that); closes the client either way. The caller still closes the VM.
+     */
+    public static void powerOff(AgentClient agent, Vmm vm, Duration grace) throws AgentException, VmmException {
+        try {
+            agent.shutdown();
+            vm.stop(grace);
+        } finally {
+            agent.close();
+        }
+    }
+
     public static AgentClient boot(Vmm vm, Duration timeout) throws VmmException {
         String name = vm.spec().name();
         String version;

@@ -110,13 +110,11 @@ final class PodVm implements AutoCloseable {
     @Override
     public void close() {
         try {
-            agent.shutdown();
-            vm.stop(Duration.ofSeconds(5));
+            GuestAgent.powerOff(agent, vm, Duration.ofSeconds(5));
         } catch (AgentException | VmmException e) {
             LOG.log(System.Logger.Level.WARNING, "pod {0}: clean VM shutdown failed, killing it: {1}",
                     podId, e.getMessage());
         }
-        agent.close();
         closeQuietly(vm, virtiofsd, shared, podDir);
         if (network != null) {
             network.detach();

@@ -41,12 +41,4 @@ final class TestVms {
         return Hypervisors.select(config, "qemu").create(spec);
     }
 
-    /** Host processes whose command line mentions {@code text} (e.g. a VM's run directory). */
-    static List<ProcessHandle> processesMentioning(String text) {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(text)).orElse(false)
-                        || p.info().commandLine().map(c -> c.contains(text)).orElse(false))
-                .filter(p -> p.pid() != ProcessHandle.current().pid())
-                .toList();
-    }
 }

@@ -71,13 +71,13 @@ class VmRunCliTest {
     private static void assertNoVmLeftBy(long pid) throws Exception {
         String marker = VM_RUN_DIRS + "/" + (pid > 0 ? pid + "-" : "");
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        List<ProcessHandle> left = TestVms.processesMentioning(marker);
+        List<ProcessHandle> left = HostProcesses.mentioning(marker);
         while (!left.isEmpty() && System.nanoTime() < deadline) {
             left.getFirst().onExit().get(30, TimeUnit.SECONDS);
-            left = TestVms.processesMentioning(marker);
+            left = HostProcesses.mentioning(marker);
         }
         assertTrue(left.isEmpty(), "processes left behind: " + left.stream()
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
+                .map(p -> p.pid() + " " + HostProcesses.cmdline(p)).toList());
         if (pid > 0) {
             // A killed CLI cannot clean its files; the next command sweeps them.
             PodvisorCommand.run(Map.of(), "vm", "run", "--", "true");

@@ -1,10 +1,11 @@
 package io.podvisor.it.bench;
 
+import io.podvisor.it.HostProcesses;
+
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.Ctr;
 import io.podvisor.it.containerd.OciImages;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class CtrRunBenchmark {
             }
             ctr.run("run", "-d", "--runtime", "io.containerd.podvisor.v2", IMAGE, "pv-mem", "sleep", "1000").orThrow();
             long shim = ProcessHandle.allProcesses()
-                    .filter(p -> cmdline(p).contains("io.podvisor.shim.ShimMain") && cmdline(p).contains(" -id pv-mem "))
+                    .filter(p -> HostProcesses.cmdline(p).contains("io.podvisor.shim.ShimMain") && HostProcesses.cmdline(p).contains(" -id pv-mem "))
                     .findFirst().orElseThrow().pid();
             System.out.printf("%nctr run --rm IMG true, %d runs      median    min     max%n", runs);
             row("podvisor (s)", podvisor);
@@ -77,12 +78,4 @@ class CtrRunBenchmark {
         throw new IOException("/proc/" + pid + "/" + file + " has no " + field);
     }
 
-    private static String cmdline(ProcessHandle process) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

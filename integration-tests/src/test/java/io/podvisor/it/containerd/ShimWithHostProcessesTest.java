@@ -1,5 +1,7 @@
 package io.podvisor.it.containerd;
 
+import io.podvisor.it.HostProcesses;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -120,7 +122,7 @@ class ShimWithHostProcessesTest {
         ctr.run("containers", "delete", "host-orphan").orThrow();
         assertFalse(Files.exists(socket), "socket of the killed shim removed by delete: " + rm);
         assertFalse(HostSandbox.HostCommands.isMountPoint(rootfs), "rootfs unmounted by delete");
-        ProcessHandle.allProcesses().filter(p -> cmdline(p).equals("sleep 1000")).forEach(ProcessHandle::destroyForcibly);
+        ProcessHandle.allProcesses().filter(p -> HostProcesses.cmdline(p).equals("sleep 1000")).forEach(ProcessHandle::destroyForcibly);
     }
 
     @Test
@@ -145,22 +147,13 @@ class ShimWithHostProcessesTest {
     private static Optional<ProcessHandle> shimProcess(String id) {
         return ProcessHandle.allProcesses()
                 .filter(p -> {
-                    String cmdline = cmdline(p);
+                    String cmdline = HostProcesses.cmdline(p);
                     return cmdline.contains(HostShimMain.class.getName()) && cmdline.contains(" -id " + id + " ")
                             && !cmdline.endsWith(" start") && !cmdline.endsWith(" delete");
                 })
                 .findFirst();
     }
 
-    /** The full command line; ProcessHandle.Info cuts long ones (the test class path is long). */
-    private static String cmdline(ProcessHandle process) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ').strip();
-        } catch (IOException e) {
-            return "";
-        }
-    }
 
     private static void assertNoShimLeft(String id) {
         Optional<ProcessHandle> shim = shimProcess(id);

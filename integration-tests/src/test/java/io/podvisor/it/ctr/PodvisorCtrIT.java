@@ -1,5 +1,7 @@
 package io.podvisor.it.ctr;
 
+import io.podvisor.it.HostProcesses;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -141,8 +143,8 @@ class PodvisorCtrIT {
     void killedShimIsCleanedUpByDelete() throws Exception {
         ctr.run("run", "-d", "--runtime", RUNTIME, IMAGE, "pv-orphan", "sleep", "1000").orThrow();
         ProcessHandle shim = ProcessHandle.allProcesses()
-                .filter(p -> cmdline(p).contains("io.podvisor.shim.ShimMain") && cmdline(p).contains(" -id pv-orphan ")
-                        && !cmdline(p).endsWith(" start"))
+                .filter(p -> HostProcesses.cmdline(p).contains("io.podvisor.shim.ShimMain") && HostProcesses.cmdline(p).contains(" -id pv-orphan ")
+                        && !HostProcesses.cmdline(p).endsWith(" start"))
                 .findFirst().orElseThrow(() -> new AssertionError("no shim for pv-orphan"));
         shim.destroyForcibly();
         shim.onExit().get(30, TimeUnit.SECONDS);
@@ -183,8 +185,8 @@ class PodvisorCtrIT {
     private static List<String> leftovers() throws IOException {
         List<String> left = new ArrayList<>();
         ProcessHandle.allProcesses()
-                .filter(p -> cmdline(p).contains(PODS.toString()) || cmdline(p).contains("io.podvisor.shim.ShimMain"))
-                .forEach(p -> left.add("process " + p.pid() + ": " + cmdline(p)));
+                .filter(p -> HostProcesses.cmdline(p).contains(PODS.toString()) || HostProcesses.cmdline(p).contains("io.podvisor.shim.ShimMain"))
+                .forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
         Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                 .filter(l -> l.contains(PODS.toString()))
                 .forEach(l -> left.add("mount " + l));
@@ -196,12 +198,4 @@ class PodvisorCtrIT {
         return left;
     }
 
-    private static String cmdline(ProcessHandle process) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ').strip();
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

@@ -26,9 +26,13 @@ public record PodvisorConfig(
         @JsonProperty("agent_ready_timeout_seconds") Integer agentReadyTimeoutSeconds,
         @JsonProperty("qemu_path") Path qemuPath,
         @JsonProperty("cloud_hypervisor_path") Path cloudHypervisorPath,
-        @JsonProperty("virtiofsd_path") Path virtiofsdPath) {
+        @JsonProperty("virtiofsd_path") Path virtiofsdPath,
+        @JsonProperty("guest_overhead_memory_mib") Long guestOverheadMemoryMiB,
+        @JsonProperty("min_pod_memory_mib") Long minPodMemoryMiB) {
 
     public static final Path DEFAULT_PATH = Path.of("/etc/podvisor/config.toml");
+    /** What the guest needs besides the pod's containers; see install/config.toml.example. */
+    static final long DEFAULT_GUEST_OVERHEAD_MIB = 160;
 
     public PodvisorConfig {
         hypervisor = hypervisor != null ? hypervisor : "auto";
@@ -41,6 +45,12 @@ public record PodvisorConfig(
         qemuPath = qemuPath != null ? qemuPath : Path.of("/usr/bin/qemu-system-x86_64");
         cloudHypervisorPath = cloudHypervisorPath != null ? cloudHypervisorPath : Path.of("/usr/local/bin/cloud-hypervisor");
         virtiofsdPath = virtiofsdPath != null ? virtiofsdPath : Path.of("/usr/lib/qemu/virtiofsd");
+        guestOverheadMemoryMiB = guestOverheadMemoryMiB != null ? guestOverheadMemoryMiB : DEFAULT_GUEST_OVERHEAD_MIB;
+        minPodMemoryMiB = minPodMemoryMiB != null ? minPodMemoryMiB : 16L;
+        requirePositive("default_vcpus", defaultVcpus);
+        requirePositive("default_memory_mib", defaultMemoryMiB);
+        requirePositive("guest_overhead_memory_mib", guestOverheadMemoryMiB);
+        requirePositive("min_pod_memory_mib", minPodMemoryMiB);
         if (!hypervisor.equals("auto") && !hypervisor.equals("qemu") && !hypervisor.equals("cloud-hypervisor")) {
             throw new IllegalArgumentException("hypervisor = \"" + hypervisor
                     + "\" is not known: use \"auto\", \"cloud-hypervisor\" or \"qemu\"");
@@ -50,8 +60,22 @@ public record PodvisorConfig(
         }
     }
 
+    /** The keys before the pod sizing keys, which take their defaults. */
+    public PodvisorConfig(String hypervisor, String kvm, Path imageDir, Path runDir, Integer defaultVcpus,
+            Long defaultMemoryMiB, Integer agentReadyTimeoutSeconds, Path qemuPath, Path cloudHypervisorPath,
+            Path virtiofsdPath) {
+        this(hypervisor, kvm, imageDir, runDir, defaultVcpus, defaultMemoryMiB, agentReadyTimeoutSeconds, qemuPath,
+                cloudHypervisorPath, virtiofsdPath, null, null);
+    }
+
     public static PodvisorConfig defaults() {
-        return new PodvisorConfig(null, null, null, null, null, null, null, null, null, null);
+        return new PodvisorConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    private static void requirePositive(String key, Number value) {
+        if (value.longValue() <= 0) {
+            throw new IllegalArgumentException(key + " = " + value + " must be positive");
+        }
     }
 
     public Duration agentReadyTimeout() {
@@ -60,8 +84,13 @@ public record PodvisorConfig(
 
     /** The file named by $PODVISOR_CONFIG, else /etc/podvisor/config.toml. */
     public static PodvisorConfig load() throws IOException {
+        return load(path());
+    }
+
+    /** The file {@link #load()} reads: $PODVISOR_CONFIG, else /etc/podvisor/config.toml. */
+    public static Path path() {
         String env = System.getenv("PODVISOR_CONFIG");
-        return load(env != null && !env.isEmpty() ? Path.of(env) : DEFAULT_PATH);
+        return env != null && !env.isEmpty() ? Path.of(env) : DEFAULT_PATH;
     }
 
     public static PodvisorConfig load(Path file) throws IOException {

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.podvisor.hypervisor.VmmException;
 import io.podvisor.hypervisor.virtiofs.SharedDir;
+import io.podvisor.shim.task.TaskException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a container's OCI spec from the host's view into the guest's: every bind mount's host
@@ -23,31 +27,62 @@ final class GuestSpec {
 
     /**
      * Binds each host source under {@code <containerId>/mounts/<n>} of {@code shared} and returns
-     * the rewritten spec as JSON bytes.
+     * the rewritten spec as JSON bytes. Every source is checked before the first bind, and what was
+     * bound is removed again when a bind fails: a failed container leaves nothing in the share.
+     * {@code container} names the container and its pod in messages.
      */
-    static byte[] rewrite(JsonNode spec, String containerId, SharedDir shared) throws VmmException {
+    static byte[] rewrite(JsonNode spec, String containerId, String container, SharedDir shared)
+            throws TaskException {
         ObjectNode copy = spec.deepCopy();
         // The guest's crun (Debian bookworm, 1.8) refuses any runtime-spec version but 1.0.x, and
         // Debian's containerd 1.7 writes 1.2.0; nothing the shim forwards needs a later version.
         if (!copy.path("ociVersion").asText().startsWith("1.0")) {
             copy.put("ociVersion", GUEST_OCI_VERSION);
         }
-        JsonNode mounts = copy.path("mounts");
-        if (mounts instanceof ArrayNode array) {
+        // By index in the spec's mounts, which names each one's place in the share.
+        Map<Integer, ObjectNode> binds = new LinkedHashMap<>();
+        if (copy.path("mounts") instanceof ArrayNode array) {
             for (int i = 0; i < array.size(); i++) {
                 if (array.get(i) instanceof ObjectNode mount && isBind(mount)) {
-                    String relative = containerId + "/mounts/" + i;
-                    Path source = Path.of(mount.path("source").asText());
-                    shared.bind(source, relative, options(mount).contains("ro"));
-                    mount.put("source", PodDirs.guestPath(relative));
+                    binds.put(i, mount);
                 }
             }
+        }
+        for (ObjectNode mount : binds.values()) {
+            if (!Files.exists(Path.of(mount.path("source").asText()))) {
+                throw TaskException.failedPrecondition("podvisor: " + container + ": " + describe(mount)
+                        + " does not exist on the host: create it or correct the volume (was it removed after"
+                        + " the container was created?)");
+            }
+        }
+        String mountsDir = containerId + "/mounts";
+        for (Map.Entry<Integer, ObjectNode> entry : binds.entrySet()) {
+            ObjectNode mount = entry.getValue();
+            String relative = mountsDir + "/" + entry.getKey();
+            try {
+                shared.bind(Path.of(mount.path("source").asText()), relative, options(mount).contains("ro"));
+            } catch (VmmException e) {
+                TaskException failure = TaskException.failedPrecondition("podvisor: " + container
+                        + ": cannot share " + describe(mount) + " with the VM: " + e.getMessage());
+                try {
+                    shared.remove(mountsDir);
+                } catch (VmmException undo) {
+                    failure.addSuppressed(undo);
+                }
+                throw failure;
+            }
+            mount.put("source", PodDirs.guestPath(relative));
         }
         try {
             return JSON.writeValueAsBytes(copy);
         } catch (Exception e) {
-            throw new VmmException("container " + containerId + ": cannot encode its OCI spec: " + e.getMessage(), e);
+            throw TaskException.internal("podvisor: " + container + ": cannot encode its OCI spec: " + e.getMessage(), e);
         }
+    }
+
+    /** "the host path SOURCE of its mount at DESTINATION" */
+    private static String describe(JsonNode mount) {
+        return "the host path " + mount.path("source").asText() + " of its mount at " + mount.path("destination").asText();
     }
 
     static boolean isBind(JsonNode mount) {

@@ -34,10 +34,12 @@ final class PodVm implements AutoCloseable {
     private final Vmm vm;
     private final AgentClient agent;
     private final PodNetworking network;
+    private final VmSize size;
 
     private PodVm(String podId, Path podDir, SharedDir shared, Virtiofsd virtiofsd, Vmm vm, AgentClient agent,
-            PodNetworking network) {
+            PodNetworking network, VmSize size) {
         this.podId = podId;
+        this.size = size;
         this.podDir = podDir;
         this.shared = shared;
         this.virtiofsd = virtiofsd;
@@ -50,7 +52,7 @@ final class PodVm implements AutoCloseable {
      * Boots the pod's VM, in the pod's network namespace with the CNI network when the sandbox spec
      * names one, and mounts the pod share in the guest. On failure nothing is left.
      */
-    static PodVm boot(PodvisorConfig config, String podId, JsonNode sandboxSpec) throws IOException {
+    static PodVm boot(PodvisorConfig config, String podId, JsonNode sandboxSpec, VmSize size) throws IOException {
         GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
         Path podDir = PodDirs.podDir(config.runDir(), podId);
         if (Files.exists(podDir)) {
@@ -65,7 +67,7 @@ final class PodVm implements AutoCloseable {
             network = PodNetworking.attach(podId, sandboxSpec).orElse(null);
             shared = SharedDir.create(podId, PodDirs.sharedDir(podDir));
             virtiofsd = Virtiofsd.start(podId, virtiofsdBinary(config), shared.path(), podDir, PodDirs.SHARE_TAG);
-            VmSpec spec = new VmSpec(podId, image, config.defaultVcpus(), config.defaultMemoryMiB(), podDir,
+            VmSpec spec = new VmSpec(podId, image, size.vcpus(), size.memoryMiB(), podDir,
                     List.of(virtiofsd.share()), network == null ? List.of() : network.devices(),
                     network == null ? null : network.netns(), 3, List.of());
             vm = Hypervisors.select(config, null).create(spec);
@@ -76,7 +78,7 @@ final class PodVm implements AutoCloseable {
                 network.configureGuest(agent);
             }
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
-            return new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network);
+            return new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
         } catch (IOException | RuntimeException e) {
             closeQuietly(vm, virtiofsd, shared, podDir);
             if (network != null) {
@@ -92,6 +94,10 @@ final class PodVm implements AutoCloseable {
 
     String podId() {
         return podId;
+    }
+
+    VmSize size() {
+        return size;
     }
 
     AgentClient agent() {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,11 +44,17 @@ final class VmSandbox implements Sandbox {
                         + request.bundle().sandboxId().orElse("?") + ", whose VM is not running in this shim");
             }
             pod = bootPod(id, request.bundle().spec());
+        } else if (!request.bundle().isSandbox()) {
+            checkMemoryLimit(id, request.bundle().spec());
         }
         try {
+            byte[] spec = GuestSpec.rewrite(request.bundle().spec(), id,
+                    PodNames.container(id, pod.podId(), request.bundle().spec()), pod.shared());
             Path rootfs = mountRootfs(request);
-            byte[] spec = GuestSpec.rewrite(request.bundle().spec(), id, pod.shared());
             pod.agent().createContainer(id, spec, PodDirs.guestPath(pod.shared().path().relativize(rootfs).toString()));
+        } catch (TaskException e) {
+            removeShare(id);
+            throw e;
         } catch (VmmException | AgentException e) {
             removeShare(id);
             throw VmProcess.failed(e instanceof AgentException ? e
@@ -61,14 +68,37 @@ final class VmSandbox implements Sandbox {
         return new VmContainer(id, pod, new VmProcess(pod.agent(), start, request.io()));
     }
 
+    /** Checks the pod's limits and network namespace before anything of the pod exists, then boots its VM. */
     private PodVm bootPod(String podId, JsonNode sandboxSpec) throws TaskException {
+        String name = PodNames.pod(podId, sandboxSpec);
+        VmSize size = VmSize.forPod(name, PodResources.of(name, sandboxSpec), config,
+                Runtime.getRuntime().availableProcessors());
+        Optional<Path> netns = PodNetworking.netnsOf(sandboxSpec);
+        if (netns.isPresent()) {
+            NetnsCheck.require(name, netns.get());
+        }
         try {
-            PodVm booted = PodVm.boot(config, podId, sandboxSpec);
+            PodVm booted = PodVm.boot(config, podId, sandboxSpec, size);
             booted.agent().watchEvents(new OomListener());
             return booted;
         } catch (IOException | RuntimeException e) {
             throw TaskException.failedPrecondition("podvisor: cannot boot the VM for pod " + podId + ": "
                     + e.getMessage());
+        }
+    }
+
+    /** A container's memory limit: not below the minimum; above the VM's memory only worth a note. */
+    private void checkMemoryLimit(String id, JsonNode spec) throws TaskException {
+        long limit = spec.path("linux").path("resources").path("memory").path("limit").asLong(0);
+        if (limit <= 0) {
+            return;
+        }
+        String name = PodNames.container(id, pod.podId(), spec);
+        VmSize.requireMinimum(name, "container", limit, config);
+        if (limit > pod.size().memoryMiB() * VmSize.MIB) {
+            LOG.log(System.Logger.Level.INFO, "{0}: its memory limit of {1} is more than the pod VM''s {2} MiB;"
+                    + " the guest runs out of memory before the container reaches its limit", name,
+                    VmSize.describe(limit), pod.size().memoryMiB());
         }
     }
 

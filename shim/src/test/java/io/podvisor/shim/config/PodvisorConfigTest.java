@@ -20,6 +20,8 @@ class PodvisorConfigTest {
         assertEquals("auto", c.hypervisor());
         assertEquals(Path.of("/var/cache/podvisor/images/current"), c.imageDir());
         assertEquals(256, c.defaultMemoryMiB());
+        assertEquals(160, c.guestOverheadMemoryMiB());
+        assertEquals(16, c.minPodMemoryMiB());
     }
 
     @Test
@@ -31,6 +33,8 @@ class PodvisorConfigTest {
                 image_dir = "/srv/images"
                 default_vcpus = 4
                 default_memory_mib = 1024
+                guest_overhead_memory_mib = 200
+                min_pod_memory_mib = 64
                 """);
         PodvisorConfig c = PodvisorConfig.load(file);
         assertEquals("qemu", c.hypervisor());
@@ -38,6 +42,16 @@ class PodvisorConfigTest {
         assertEquals(Path.of("/srv/images"), c.imageDir());
         assertEquals(4, c.defaultVcpus());
         assertEquals(1024, c.defaultMemoryMiB());
+        assertEquals(200, c.guestOverheadMemoryMiB());
+        assertEquals(64, c.minPodMemoryMiB());
+    }
+
+    @Test
+    void aSizeThatIsNotPositiveIsRefused() throws IOException {
+        Path file = tmp.resolve("config.toml");
+        Files.writeString(file, "min_pod_memory_mib = 0\n");
+        IOException e = assertThrows(IOException.class, () -> PodvisorConfig.load(file));
+        assertTrue(e.getMessage().contains("min_pod_memory_mib = 0 must be positive"), e.getMessage());
     }
 
     @Test

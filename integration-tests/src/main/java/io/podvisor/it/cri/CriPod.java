@@ -1,12 +1,20 @@
 package io.podvisor.it.cri;
 
+import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerConfig;
+import io.podvisor.proto.cri.v1.ContainerFilter;
+import io.podvisor.proto.cri.v1.ContainerStats;
+import io.podvisor.proto.cri.v1.ContainerStatsRequest;
+import io.podvisor.proto.cri.v1.ContainerStatus;
+import io.podvisor.proto.cri.v1.ContainerStatusRequest;
 import io.podvisor.proto.cri.v1.ContainerMetadata;
 import io.podvisor.proto.cri.v1.CreateContainerRequest;
 import io.podvisor.proto.cri.v1.ExecSyncRequest;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.ImageSpec;
+import io.podvisor.proto.cri.v1.LinuxContainerResources;
 import io.podvisor.proto.cri.v1.LinuxPodSandboxConfig;
+import io.podvisor.proto.cri.v1.ListContainersRequest;
 import io.podvisor.proto.cri.v1.PodSandboxConfig;
 import io.podvisor.proto.cri.v1.PodSandboxMetadata;
 import io.podvisor.proto.cri.v1.PodSandboxStatusRequest;
@@ -14,7 +22,9 @@ import io.podvisor.proto.cri.v1.PodSandboxStatusResponse;
 import io.podvisor.proto.cri.v1.RemovePodSandboxRequest;
 import io.podvisor.proto.cri.v1.RunPodSandboxRequest;
 import io.podvisor.proto.cri.v1.StartContainerRequest;
+import io.podvisor.proto.cri.v1.StopContainerRequest;
 import io.podvisor.proto.cri.v1.StopPodSandboxRequest;
+import io.podvisor.proto.cri.v1.UpdateContainerResourcesRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;
@@ -39,13 +49,19 @@ public final class CriPod implements AutoCloseable {
 
     /** Runs a pod named {@code name} with the runtime handler ("" for containerd's default, runc). */
     public static CriPod run(CriClient cri, String name, String handler, Path logDir) throws IOException {
+        return run(cri, name, handler, logDir, LinuxContainerResources.getDefaultInstance());
+    }
+
+    /** Runs a pod whose resources (the sum of its containers', as kubelet sends them) are {@code resources}. */
+    public static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxContainerResources resources)
+            throws IOException {
         Files.createDirectories(logDir);
         PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default")
                         .setUid(UUID.randomUUID().toString()).setAttempt(0))
                 .setHostname(name)
                 .setLogDirectory(logDir.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(""))
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("").setResources(resources))
                 .build();
         String id = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder()
                 .setConfig(config).setRuntimeHandler(handler).build()).getPodSandboxId();
@@ -60,18 +76,61 @@ public final class CriPod implements AutoCloseable {
         return cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId).build());
     }
 
-    /** Creates and starts a container of {@code image} running {@code command}; returns its id. */
-    public String startContainer(String name, String image, List<String> command) {
-        ContainerConfig container = ContainerConfig.newBuilder()
+    /** A container config of {@code image} running {@code command}, logging to {@code <name>.log}; add mounts or resources to it. */
+    public static ContainerConfig.Builder container(String name, String image, List<String> command) {
+        return ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName(name))
                 .setImage(ImageSpec.newBuilder().setImage(image))
                 .addAllCommand(command)
-                .setLogPath(name + ".log")
-                .build();
-        String id = cri.runtime().createContainer(CreateContainerRequest.newBuilder()
-                .setPodSandboxId(sandboxId).setConfig(container).setSandboxConfig(config).build()).getContainerId();
+                .setLogPath(name + ".log");
+    }
+
+    /** Creates and starts a container of {@code image} running {@code command}; returns its id. */
+    public String startContainer(String name, String image, List<String> command) {
+        return startContainer(container(name, image, command));
+    }
+
+    public String startContainer(ContainerConfig.Builder container) {
+        String id = createContainer(container);
         cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         return id;
+    }
+
+    public String createContainer(ContainerConfig.Builder container) {
+        return cri.runtime().createContainer(CreateContainerRequest.newBuilder()
+                .setPodSandboxId(sandboxId).setConfig(container).setSandboxConfig(config).build()).getContainerId();
+    }
+
+    /** The file the CRI writes a container's output to, as {@link #container} names it. */
+    public Path logFile(String containerName) {
+        return Path.of(config.getLogDirectory()).resolve(containerName + ".log");
+    }
+
+    public ContainerStatus containerStatus(String containerId) {
+        return cri.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).build())
+                .getStatus();
+    }
+
+    public ContainerStats stats(String containerId) {
+        return cri.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(containerId).build())
+                .getStats();
+    }
+
+    /** StopContainer: TERM, then KILL once {@code graceSeconds} have passed. */
+    public void stopContainer(String containerId, long graceSeconds) {
+        cri.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(containerId)
+                .setTimeout(graceSeconds).build());
+    }
+
+    public void updateResources(String containerId, LinuxContainerResources resources) {
+        cri.runtime().updateContainerResources(UpdateContainerResourcesRequest.newBuilder()
+                .setContainerId(containerId).setLinux(resources).build());
+    }
+
+    /** The pod's containers, as ListContainers filtered by this sandbox returns them. */
+    public List<Container> containers() {
+        return cri.runtime().listContainers(ListContainersRequest.newBuilder()
+                .setFilter(ContainerFilter.newBuilder().setPodSandboxId(sandboxId)).build()).getContainersList();
     }
 
     public ExecSyncResponse exec(String containerId, long timeoutSeconds, String... command) {

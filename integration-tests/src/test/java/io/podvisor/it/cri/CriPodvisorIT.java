@@ -1,13 +1,18 @@
 package io.podvisor.it.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.podvisor.it.containerd.OciImages;
+import io.podvisor.proto.cri.v1.Container;
+import io.podvisor.proto.cri.v1.ContainerState;
+import io.podvisor.proto.cri.v1.ContainerStats;
+import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
+import io.podvisor.proto.cri.v1.LinuxContainerResources;
 import io.podvisor.proto.cri.v1.PodSandboxState;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,17 +22,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A pod with runtime handler "podvisor" through containerd's CRI: the sandbox is a VM. */
+/** Pods with runtime handler "podvisor" through containerd's CRI: the sandbox is a VM. */
 @Timeout(600)
 class CriPodvisorIT {
-    private static final Path POD_DIRS = Path.of("/run/podvisor/pods");
+    private static final long EXEC_TIMEOUT = 120;
     private static CriTestBed bed;
 
     @BeforeAll
@@ -43,35 +48,45 @@ class CriPodvisorIT {
     }
 
     @Test
-    void containerOfAPodvisorPodRunsOnTheGuestKernelWithThePodIp() throws Exception {
+    void twoContainersShareTheGuestKernelThePodIpAndLocalhost() throws Exception {
+        PodLeftovers leftovers = PodLeftovers.snapshot();
         String podId;
-        try (CriPod pod = CriPod.run(bed.cri(), "vm-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("vm-pod"))) {
+        try (CriPod pod = CriPod.run(bed.cri(), "two-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("two-pod"))) {
             podId = pod.id();
             assertEquals(PodSandboxState.SANDBOX_READY, pod.status().getStatus().getState());
-            String container = pod.startContainer("main", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            String web = pod.startContainer("web", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "mkdir -p /tmp/www && echo served-from-the-vm > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"));
+            String client = pod.startContainer("client", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            assertEquals(List.of(ContainerState.CONTAINER_RUNNING, ContainerState.CONTAINER_RUNNING),
+                    pod.containers().stream().map(Container::getState).toList());
 
-            ExecSyncResponse uname = pod.exec(container, 120, "uname", "-r");
-            assertEquals(0, uname.getExitCode(), uname.getStderr().toStringUtf8() + "\n" + bed.containerd().logTail());
-            String guestRelease = uname.getStdout().toStringUtf8().strip();
-            assertTrue(guestRelease.endsWith("-cloud-amd64"), "guest kernel: " + guestRelease);
-            assertNotEquals(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), guestRelease);
-            ExecSyncResponse failing = pod.exec(container, 120, "sh", "-c", "echo out; exit 7");
-            assertEquals(7, failing.getExitCode());
-            assertEquals("out\n", failing.getStdout().toStringUtf8());
+            String hostRelease = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+            String webRelease = stdout(pod.exec(web, EXEC_TIMEOUT, "uname", "-r")).strip();
+            assertTrue(webRelease.endsWith("-cloud-amd64"), "guest kernel: " + webRelease);
+            assertNotEquals(hostRelease, webRelease);
+            assertEquals(webRelease, stdout(pod.exec(client, EXEC_TIMEOUT, "uname", "-r")).strip());
 
             String podIp = pod.status().getStatus().getNetwork().getIp();
             assertTrue(podIp.startsWith(bed.cni().subnetPrefix() + "."), "pod IP from CNI: " + podIp);
-            ExecSyncResponse eth0 = pod.exec(container, 120, "ip", "-4", "-o", "addr", "show", "dev", "eth0");
-            assertEquals(0, eth0.getExitCode(), eth0.getStderr().toStringUtf8());
-            assertTrue(eth0.getStdout().toStringUtf8().contains(" " + podIp + "/"), "guest eth0: " + eth0.getStdout().toStringUtf8());
-            Process ping = new ProcessBuilder(OciImages.BUSYBOX.toString(), "ping", "-c", "1", "-w", "60", podIp).redirectErrorStream(true).start();
+            for (String container : List.of(web, client)) {
+                String eth0 = stdout(pod.exec(container, EXEC_TIMEOUT, "ip", "-4", "-o", "addr", "show", "dev", "eth0"));
+                assertTrue(eth0.contains(" " + podIp + "/"), "eth0 of container " + container + ": " + eth0);
+            }
+
+            ExecSyncResponse failing = pod.exec(client, EXEC_TIMEOUT, "sh", "-c", "echo out; echo err >&2; exit 7");
+            assertEquals(7, failing.getExitCode());
+            assertEquals("out\n", failing.getStdout().toStringUtf8());
+            assertEquals("err\n", failing.getStderr().toStringUtf8());
+
+            // httpd may still be starting: the client retries for a minute.
+            assertEquals("served-from-the-vm\n", stdout(pod.exec(client, EXEC_TIMEOUT, "sh", "-c",
+                    "for i in $(seq 60); do wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 1; done; exit 1")));
+            assertEquals(0, pod.exec(client, EXEC_TIMEOUT, "ping", "-c", "1", "-W", "30", bed.cni().subnetPrefix() + ".1")
+                    .getExitCode(), "the pod reaches its gateway");
+            Process ping = new ProcessBuilder(OciImages.BUSYBOX.toString(), "ping", "-c", "1", "-w", "60", podIp)
+                    .redirectErrorStream(true).start();
             String pingOutput = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, ping.waitFor(), "host pings the pod IP " + podIp + ": " + pingOutput);
-
-            // httpd without -f binds, then daemonizes: once the exec returns, it listens.
-            ExecSyncResponse httpd = pod.exec(container, 120, "sh", "-c",
-                    "mkdir -p /tmp/www && echo served-from-the-vm > /tmp/www/index.html && httpd -p 8080 -h /tmp/www");
-            assertEquals(0, httpd.getExitCode(), httpd.getStderr().toStringUtf8());
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(60)).build()) {
                 HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://" + podIp + ":8080/index.html"))
                         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
@@ -79,15 +94,73 @@ class CriPodvisorIT {
                 assertEquals("served-from-the-vm\n", page.body());
             }
         }
-        // The shim, VMM and virtiofsd may still be on their way out once RemovePodSandbox returns.
-        for (ProcessHandle process : ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().orElse("").contains(podId)).toList()) {
-            try {
-                process.onExit().get(30, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                throw new AssertionError("process of pod " + podId + " left behind: " + process.info().commandLine().orElse("?"));
-            }
+        leftovers.assertNoneOf(podId, bed.cni());
+    }
+
+    @Test
+    void containersReportStatsTakeNewLimitsAndStopAfterTheirGracePeriod() throws Exception {
+        PodLeftovers leftovers = PodLeftovers.snapshot();
+        String podId;
+        try (CriPod pod = CriPod.run(bed.cri(), "life-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("life-pod"))) {
+            podId = pod.id();
+            String busy = pod.startContainer("busy", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "trap '' TERM; echo spinning; while :; do :; done"));
+            String once = pod.startContainer("once", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "echo to-stdout; echo to-stderr >&2; exit 3"));
+
+            ContainerStats stats = await("CPU time of container " + busy, () -> pod.stats(busy),
+                    s -> s.getCpu().getUsageCoreNanoSeconds().getValue() > 200_000_000L);
+            assertTrue(stats.getMemory().getWorkingSetBytes().getValue() > 0, "working set: " + stats.getMemory());
+            assertEquals(busy, stats.getAttributes().getId());
+
+            pod.updateResources(busy, LinuxContainerResources.newBuilder()
+                    .setMemoryLimitInBytes(96L << 20).setCpuPeriod(100_000).setCpuQuota(50_000).build());
+            assertEquals(String.valueOf(96L << 20), ownCgroupFile(pod, busy, "memory.max"));
+            assertEquals("50000 100000", ownCgroupFile(pod, busy, "cpu.max"));
+
+            ContainerStatus exited = await("exit of container " + once, () -> pod.containerStatus(once),
+                    s -> s.getState() == ContainerState.CONTAINER_EXITED);
+            assertEquals(3, exited.getExitCode());
+            assertEquals("Error", exited.getReason());
+            List<String> log = Files.readAllLines(pod.logFile("once"));
+            assertEquals(1, log.stream().filter(l -> l.endsWith(" stdout F to-stdout")).count(), "log: " + log);
+            assertEquals(1, log.stream().filter(l -> l.endsWith(" stderr F to-stderr")).count(), "log: " + log);
+            assertEquals(2, log.size(), "log: " + log);
+
+            long start = System.nanoTime();
+            pod.stopContainer(busy, 3);
+            Duration stopping = Duration.ofNanos(System.nanoTime() - start);
+            assertTrue(stopping.compareTo(Duration.ofMillis(2900)) >= 0, "stopped before the grace period: " + stopping);
+            assertTrue(stopping.compareTo(Duration.ofSeconds(60)) < 0, "stop took " + stopping);
+            ContainerStatus killed = pod.containerStatus(busy);
+            assertEquals(ContainerState.CONTAINER_EXITED, killed.getState());
+            assertEquals(137, killed.getExitCode(), "TERM is ignored, KILL ends it");
         }
-        assertFalse(Files.exists(POD_DIRS.resolve(podId)), "pod directory left behind: " + POD_DIRS.resolve(podId));
+        leftovers.assertNoneOf(podId, bed.cni());
+    }
+
+    /** A file of the container's own cgroup, as the container sees it. */
+    private static String ownCgroupFile(CriPod pod, String container, String file) {
+        return stdout(pod.exec(container, EXEC_TIMEOUT, "sh", "-c",
+                "cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/" + file)).strip();
+    }
+
+    private static String stdout(ExecSyncResponse response) {
+        assertEquals(0, response.getExitCode(), "stderr: " + response.getStderr().toStringUtf8()
+                + "\ncontainerd log:\n" + bed.containerd().logTail());
+        return response.getStdout().toStringUtf8();
+    }
+
+    private static <T> T await(String what, Supplier<T> poll, Predicate<T> done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        T value = poll.get();
+        while (!done.test(value)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("gave up waiting for " + what + "; last: " + value);
+            }
+            Thread.sleep(250);
+            value = poll.get();
+        }
+        return value;
     }
 }

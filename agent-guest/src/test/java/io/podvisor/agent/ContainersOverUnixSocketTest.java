@@ -308,6 +308,48 @@ class ContainersOverUnixSocketTest {
     }
 
     @Test
+    void podContainersShareTheSandboxsIpcAndUtsNamespaces() throws Exception {
+        String namespaces = "for t in ipc uts; do l=$(ls -l /proc/self/ns/$t); echo ${l##*-> }; done;"
+                + " cat /proc/sys/kernel/hostname";
+        String sandbox = create(HostContainers.spec("sleep", "30"));
+        runInit(sandbox).awaitStarted();
+        String id = create(podContainerSpec(sandbox, "sh", "-c", namespaces));
+
+        ProcessCall container = runInit(id).awaitEnd();
+        ProcessCall inSandbox = runExec(sandbox, "ns", HostContainers.process("sh", "-c", namespaces)).awaitEnd();
+
+        assertEquals(0, container.exit().getExitCode(), container.stderr());
+        assertEquals(inSandbox.stdout(), container.stdout());
+        assertTrue(container.stdout().endsWith("podvisor-test\n"), container.stdout());
+        assertFalse(container.stdout().contains(Files.readSymbolicLink(Path.of("/proc/self/ns/ipc")).toString()),
+                "the sandbox has an IPC namespace of its own, not the agent's");
+        remove(id);
+        remove(sandbox);
+    }
+
+    @Test
+    void podContainerWithoutItsSandboxIsFailedPrecondition() {
+        String id = newId();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> blocking.createContainer(
+                CreateContainerRequest.newBuilder().setContainerId(id).setRootfsPath(rootfs.toString())
+                        .setOciSpecJson(ByteString.copyFromUtf8(podContainerSpec("pvt-gone", "true").toString())).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getMessage().contains(id) && e.getMessage().contains("pvt-gone"), e.getMessage());
+    }
+
+    /** A container spec as the CRI writes it for a pod: IPC and UTS namespaces by the sandbox's path. */
+    private static ObjectNode podContainerSpec(String sandboxId, String... args) {
+        ObjectNode spec = HostContainers.spec(args);
+        spec.putObject("annotations").put("io.kubernetes.cri.sandbox-id", sandboxId);
+        spec.withObject("linux").withArray("namespaces").forEach(ns -> {
+            if (ns.path("type").asText().matches("ipc|uts")) {
+                ((ObjectNode) ns).put("path", "/proc/4242/ns/" + ns.path("type").asText());
+            }
+        });
+        return spec;
+    }
+
+    @Test
     void sameIdTwiceIsAlreadyExists() throws Exception {
         String id = create(HostContainers.spec("true"));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> blocking.createContainer(

@@ -41,7 +41,7 @@ public final class ContainerRegistry {
         }
         ObjectNode config;
         try {
-            config = GuestSpec.rewrite(hostSpec, id, rootfsPath);
+            config = GuestSpec.rewrite(hostSpec, id, rootfsPath, sandboxId -> runningInitPid(id, sandboxId));
         } catch (InvalidSpecException e) {
             throw Status.INVALID_ARGUMENT.withDescription("container " + id + ": " + e.getMessage()).asRuntimeException();
         }
@@ -55,6 +55,18 @@ public final class ContainerRegistry {
             containers.put(id, container);
             return container;
         }
+    }
+
+    /** The init of a pod's sandbox container, whose namespaces container {@code id} joins. */
+    private int runningInitPid(String id, String sandboxId) {
+        Container sandbox = containers.get(sandboxId);
+        Container.State state = sandbox == null ? null : sandbox.state();
+        if (state != Container.State.RUNNING && state != Container.State.PAUSED) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + id + ": its pod's sandbox container "
+                    + sandboxId + (sandbox == null ? " is not in the guest" : " is not running")
+                    + ", so it cannot join the sandbox's IPC and UTS namespaces").asRuntimeException();
+        }
+        return sandbox.initPid();
     }
 
     /** @throws io.grpc.StatusRuntimeException NOT_FOUND naming the id */

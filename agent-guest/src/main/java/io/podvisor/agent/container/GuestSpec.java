@@ -7,16 +7,34 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.Set;
 
 /**
  * The host's OCI spec turned into the guest's. The host already rewrote bind-mount sources to guest paths;
  * here the root becomes the rootfs inside the pod share, namespace paths (host files) go, and so does the
  * network namespace (the containers of a pod share the guest's network), hooks (host binaries) and host
  * security labels (profiles loaded on the host, not in the guest). The cgroup is {@code /podvisor/<id>}.
+ *
+ * <p>A container of a CRI pod joins its sandbox container's IPC and UTS namespaces, as in Kubernetes: where
+ * the host spec gives those namespaces a path (the sandbox's, on the host), the guest spec names the
+ * sandbox's init in the guest instead.
  */
 final class GuestSpec {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
+    private static final Set<String> SHARED_WITH_SANDBOX = Set.of("ipc", "uts");
+
+    /** Where a pod's sandbox container runs in the guest. */
+    @FunctionalInterface
+    interface SandboxInit {
+        /**
+         * The guest pid of the running init of sandbox container {@code sandboxId}.
+         *
+         * @throws io.grpc.StatusRuntimeException when it is not running
+         */
+        int pid(String sandboxId);
+    }
 
     private GuestSpec() {}
 
@@ -25,7 +43,8 @@ final class GuestSpec {
         return "/podvisor/" + containerId;
     }
 
-    static ObjectNode rewrite(byte[] hostSpec, String containerId, String rootfsPath) throws InvalidSpecException {
+    static ObjectNode rewrite(byte[] hostSpec, String containerId, String rootfsPath, SandboxInit sandbox)
+            throws InvalidSpecException {
         ObjectNode spec = object(parse(hostSpec, "the OCI spec"), "the OCI spec");
         requireProcess(spec.get("process"), "process");
         JsonNode root = spec.get("root");
@@ -64,14 +83,28 @@ final class GuestSpec {
             if (!namespaces.isArray()) {
                 throw new InvalidSpecException("linux.namespaces must be an array");
             }
+            String sandboxId = spec.path("annotations").path(SANDBOX_ID_ANNOTATION).asText("");
+            boolean inPod = !sandboxId.isEmpty() && !sandboxId.equals(containerId);
+            int sandboxPid = 0;
             ArrayNode kept = linux.putArray("namespaces");
             for (int i = 0; i < namespaces.size(); i++) {
                 JsonNode namespace = namespaces.get(i);
                 if (!namespace.isObject() || !namespace.path("type").isTextual()) {
                     throw new InvalidSpecException("linux.namespaces[" + i + "].type is missing");
                 }
-                if (!namespace.get("type").asText().equals("network")) {
-                    kept.addObject().put("type", namespace.get("type").asText());
+                String type = namespace.get("type").asText();
+                if (type.equals("network")) {
+                    continue;
+                }
+                ObjectNode guest = kept.addObject().put("type", type);
+                if (inPod && SHARED_WITH_SANDBOX.contains(type) && !namespace.path("path").asText("").isEmpty()) {
+                    sandboxPid = sandboxPid != 0 ? sandboxPid : sandbox.pid(sandboxId);
+                    guest.put("path", "/proc/" + sandboxPid + "/ns/" + type);
+                    if (type.equals("uts")) {
+                        // The sandbox named the shared UTS namespace; crun sets no host name in a joined one.
+                        spec.remove("hostname");
+                        spec.remove("domainname");
+                    }
                 }
             }
         }

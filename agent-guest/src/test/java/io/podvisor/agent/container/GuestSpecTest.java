@@ -8,9 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GuestSpecTest {
+    private static final GuestSpec.SandboxInit NO_SANDBOX = id -> {
+        throw new AssertionError("no sandbox to look up, asked for " + id);
+    };
 
     private static final String HOST_SPEC = """
             {"ociVersion": "1.1.0",
@@ -32,7 +37,7 @@ class GuestSpecTest {
 
     @Test
     void rewritesRootNamespacesCgroupAndDropsHostOnlyParts() throws Exception {
-        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/run/podvisor/shared/c1/rootfs");
+        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/run/podvisor/shared/c1/rootfs", NO_SANDBOX);
 
         assertEquals("/run/podvisor/shared/c1/rootfs", spec.at("/root/path").asText());
         assertTrue(spec.at("/root/readonly").asBoolean());
@@ -48,7 +53,7 @@ class GuestSpecTest {
     @Test
     void keepsProcessMountsAndResourcesAsTheHostWroteThem() throws Exception {
         JsonNode host = GuestSpec.JSON.readTree(HOST_SPEC);
-        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/run/podvisor/shared/c1/rootfs");
+        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/run/podvisor/shared/c1/rootfs", NO_SANDBOX);
 
         for (String field : new String[] {"user", "args", "env", "cwd", "capabilities", "rlimits", "terminal"}) {
             assertEquals(host.at("/process/" + field), spec.at("/process/" + field), field);
@@ -57,9 +62,46 @@ class GuestSpecTest {
         assertEquals(host.at("/linux/resources"), spec.at("/linux/resources"));
     }
 
+    private static final String POD_CONTAINER_SPEC = """
+            {"process": {"args": ["true"]}, "hostname": "web-0",
+             "annotations": {"io.kubernetes.cri.sandbox-id": "sb1", "io.kubernetes.cri.container-type": "container"},
+             "linux": {"namespaces": [{"type": "pid"}, {"type": "network", "path": "/proc/42/ns/net"},
+                                      {"type": "ipc", "path": "/proc/42/ns/ipc"}, {"type": "uts", "path": "/proc/42/ns/uts"},
+                                      {"type": "mount"}]}}
+            """;
+
+    @Test
+    void podContainerJoinsItsSandboxsIpcAndUtsNamespacesInTheGuest() throws Exception {
+        List<String> asked = new ArrayList<>();
+        ObjectNode spec = GuestSpec.rewrite(bytes(POD_CONTAINER_SPEC), "c1", "/r", id -> {
+            asked.add(id);
+            return 77;
+        });
+
+        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\",\"path\":\"/proc/77/ns/ipc\"},"
+                + "{\"type\":\"uts\",\"path\":\"/proc/77/ns/uts\"},{\"type\":\"mount\"}]",
+                spec.at("/linux/namespaces").toString());
+        assertEquals(List.of("sb1"), asked);
+        assertFalse(spec.has("hostname"), "the sandbox's UTS namespace has the pod's host name already");
+    }
+
+    @Test
+    void theSandboxContainerItselfKeepsFreshNamespacesAndItsHostName() throws Exception {
+        String sandboxSpec = POD_CONTAINER_SPEC.replace("\"path\": \"/proc/42/ns/ipc\"", "\"x\": 1")
+                .replace("\"path\": \"/proc/42/ns/uts\"", "\"x\": 1");
+        ObjectNode own = GuestSpec.rewrite(bytes(POD_CONTAINER_SPEC), "sb1", "/r", NO_SANDBOX);
+        ObjectNode fresh = GuestSpec.rewrite(bytes(sandboxSpec), "c1", "/r", NO_SANDBOX);
+
+        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}]",
+                own.at("/linux/namespaces").toString());
+        assertEquals("web-0", own.path("hostname").asText());
+        assertEquals(own.at("/linux/namespaces"), fresh.at("/linux/namespaces"),
+                "a namespace without a path on the host stays the container's own");
+    }
+
     @Test
     void specWithoutLinuxSectionGetsTheCgroupPath() throws Exception {
-        ObjectNode spec = GuestSpec.rewrite(bytes("{\"process\": {\"args\": [\"true\"]}}"), "c2", "/r");
+        ObjectNode spec = GuestSpec.rewrite(bytes("{\"process\": {\"args\": [\"true\"]}}"), "c2", "/r", NO_SANDBOX);
 
         assertEquals("/podvisor/c2", spec.at("/linux/cgroupsPath").asText());
         assertEquals("/r", spec.at("/root/path").asText());
@@ -102,7 +144,7 @@ class GuestSpecTest {
     }
 
     private static String invalid(String json) {
-        return assertThrows(InvalidSpecException.class, () -> GuestSpec.rewrite(bytes(json), "c", "/r")).getMessage();
+        return assertThrows(InvalidSpecException.class, () -> GuestSpec.rewrite(bytes(json), "c", "/r", NO_SANDBOX)).getMessage();
     }
 
     private static byte[] bytes(String text) {

@@ -1,6 +1,7 @@
 # Sourced by the podvisor launchers: finds Java 25 and the shim jar's class path, then runs
 # the main class "$main" with "$@". Works from a source checkout (after `mvn package`) and from
 # an installed prefix (install/install.sh puts the jars in <prefix>/lib/podvisor).
+# "$extra_cp", if set, goes first on the class path (install/podvisor bench).
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 if [ -d "$here/../lib/podvisor" ]; then
   cp="$here/../lib/podvisor/*"
@@ -20,4 +21,4 @@ fi
 # Quick start and a small footprint matter more than peak speed for these short-lived or idle JVMs.
 exec "$java_home/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+UseCompactObjectHeaders -Xss512k \
   -XX:-UsePerfData --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  ${PODVISOR_JVM_OPTS:-} -cp "$cp" "$main" "$@"
+  ${PODVISOR_JVM_OPTS:-} -cp "${extra_cp:+$extra_cp:}$cp" "$main" "$@"

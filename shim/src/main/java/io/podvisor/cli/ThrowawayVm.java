@@ -19,7 +19,7 @@ import java.time.Duration;
  * A VM that lives as long as one CLI command: its run directory is named after this process so
  * a later command can sweep what a killed one left, and a shutdown hook tears it down on Ctrl-C.
  */
-final class ThrowawayVm implements AutoCloseable {
+public final class ThrowawayVm implements AutoCloseable {
     private final Vmm vm;
     private final Path runDir;
     private final Thread hook;
@@ -34,25 +34,31 @@ final class ThrowawayVm implements AutoCloseable {
     }
 
     static ThrowawayVm create(PodvisorConfig config, VmOptions options) throws IOException {
+        return create(config, options.hypervisor(), options.cpus(), options.memoryMiB());
+    }
+
+    /** A VM sized by the arguments, or by {@code config} where they are null; not booted yet. */
+    public static ThrowawayVm create(PodvisorConfig config, String hypervisor, Integer cpus, Long memoryMiB)
+            throws IOException {
         GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
         Path runDir = RunDirs.forThisProcess(config.runDir().resolve("vm"));
         try {
             VmSpec spec = VmSpec.simple("vm-" + runDir.getFileName(), image,
-                    options.cpus() != null ? options.cpus() : config.defaultVcpus(),
-                    options.memoryMiB() != null ? options.memoryMiB() : config.defaultMemoryMiB(), runDir);
-            return new ThrowawayVm(Hypervisors.select(config, options.hypervisor()).create(spec), runDir);
+                    cpus != null ? cpus : config.defaultVcpus(),
+                    memoryMiB != null ? memoryMiB : config.defaultMemoryMiB(), runDir);
+            return new ThrowawayVm(Hypervisors.select(config, hypervisor).create(spec), runDir);
         } catch (IOException | RuntimeException e) {
             RunDirs.remove(runDir);
             throw e;
         }
     }
 
-    AgentClient boot(Duration timeout) throws VmmException {
+    public AgentClient boot(Duration timeout) throws VmmException {
         agent = GuestAgent.boot(vm, timeout);
         return agent;
     }
 
-    Vmm vm() {
+    public Vmm vm() {
         return vm;
     }
 

@@ -3,8 +3,8 @@ package io.podvisor.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The options the vm and bench commands share, plus the command after {@code --}. */
-record VmOptions(Long memoryMiB, Integer cpus, Integer timeoutSeconds, String hypervisor, int boots,
+/** The options of the vm commands, plus the command after {@code --}. */
+record VmOptions(Long memoryMiB, Integer cpus, Integer timeoutSeconds, String hypervisor,
                  List<String> command) {
 
     static VmOptions parse(List<String> args) {
@@ -12,7 +12,6 @@ record VmOptions(Long memoryMiB, Integer cpus, Integer timeoutSeconds, String hy
         Integer cpus = null;
         Integer timeout = null;
         String hypervisor = null;
-        int boots = 5;
         List<String> command = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -25,13 +24,12 @@ record VmOptions(Long memoryMiB, Integer cpus, Integer timeoutSeconds, String hy
                 case "--memory" -> memory = (long) number(a, value);
                 case "--cpus" -> cpus = number(a, value);
                 case "--timeout" -> timeout = number(a, value);
-                case "--boots" -> boots = number(a, value);
                 case "--hypervisor" -> hypervisor = required(a, value);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
             i++;
         }
-        return new VmOptions(memory, cpus, timeout, hypervisor, boots, List.copyOf(command));
+        return new VmOptions(memory, cpus, timeout, hypervisor, List.copyOf(command));
     }
 
     private static String required(String option, String value) {

@@ -1,21 +1,18 @@
 package io.podvisor.it.bench;
 
 import io.podvisor.it.HostProcesses;
-
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.Ctr;
 import io.podvisor.it.containerd.OciImages;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A benchmark, not a test (no assertions, not run by {@code mvn test}): {@code ctr run --rm} of
- * {@code true} with podvisor and with runc in the same run, and the shim's memory while a pod runs.
+ * A benchmark of the ctr path, not a test (no assertions, not run by {@code mvn test}; the CRI
+ * benchmark is {@code install/podvisor bench}): {@code ctr run --rm} of {@code true} with podvisor
+ * and with runc in the same run, and the shim's memory while a pod runs.
  * Run: {@code mvn -pl integration-tests test -Dtest=CtrRunBenchmark -Dbench.runs=5}.
  */
 class CtrRunBenchmark {
@@ -39,12 +36,13 @@ class CtrRunBenchmark {
             long shim = ProcessHandle.allProcesses()
                     .filter(p -> HostProcesses.cmdline(p).contains("io.podvisor.shim.ShimMain") && HostProcesses.cmdline(p).contains(" -id pv-mem "))
                     .findFirst().orElseThrow().pid();
-            System.out.printf("%nctr run --rm IMG true, %d runs      median    min     max%n", runs);
-            row("podvisor (s)", podvisor);
-            row("runc (s)", runc);
-            System.out.printf("podvisor / runc (median)          %6.1fx%n", median(podvisor) / median(runc));
+            System.out.printf("%nctr run --rm IMG true, %d runs      median    p95     min     max%n", runs);
+            row("podvisor (s)", Stats.of(podvisor));
+            row("runc (s)", Stats.of(runc));
+            System.out.printf("podvisor / runc (median)          %6.1fx%n", Stats.of(podvisor).median() / Stats.of(runc).median());
+            ProcessMemory memory = ProcessMemory.of(shim);
             System.out.printf("shim RSS %.1f MiB, PSS %.1f MiB (JVM with the vsock backend, one pod running)%n",
-                    kib(shim, "status", "VmRSS:") / 1024.0, kib(shim, "smaps_rollup", "Pss:") / 1024.0);
+                    memory.rssMiB(), memory.pssMiB());
             ctr.run("tasks", "kill", "--signal", "SIGKILL", "pv-mem");
             ctr.run("tasks", "delete", "--force", "pv-mem");
             ctr.run("containers", "delete", "pv-mem");
@@ -57,25 +55,7 @@ class CtrRunBenchmark {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static void row(String what, List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        System.out.printf("%-32s %7.2f %7.2f %7.2f%n", what, median(values), sorted.getFirst(), sorted.getLast());
+    private static void row(String what, Stats stats) {
+        System.out.printf("%-32s %7.2f %7.2f %7.2f %7.2f%n", what, stats.median(), stats.p95(), stats.min(), stats.max());
     }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
-    }
-
-    private static long kib(long pid, String file, String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), file))) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.substring(field.length()).replace("kB", "").strip());
-            }
-        }
-        throw new IOException("/proc/" + pid + "/" + file + " has no " + field);
-    }
-
 }

@@ -18,7 +18,13 @@ if [ ! -x "$java_home/bin/java" ]; then
   echo "podvisor: Java 25 not found at $java_home: install a Java 25 JDK or set PODVISOR_JAVA_HOME" >&2
   exit 125
 fi
-# Quick start and a small footprint matter more than peak speed for these short-lived or idle JVMs.
-exec "$java_home/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+UseCompactObjectHeaders -Xss512k \
+# Quick start and a small footprint matter more than peak speed for these short-lived or idle JVMs (one
+# shim per pod): a heap that starts at 4 MiB (the default starts at 1/64 of the host's RAM), one C1 thread,
+# the JDK's CDS archive mapped where it was built (relocating it copies every page into each process;
+# mapped in place its pages are shared by all of them), and Netty/grpc buffers from plain allocations
+# instead of per-thread pools of 4 MiB chunks.
+exec "$java_home/bin/java" -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -XX:+UseCompactObjectHeaders \
+  -Xms4m -Xmx128m -Xss512k -XX:ReservedCodeCacheSize=16m -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 \
+  -Dio.netty.allocator.type=unpooled \
   -XX:-UsePerfData --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   ${PODVISOR_JVM_OPTS:-} -cp "${extra_cp:+$extra_cp:}$cp" "$main" "$@"

@@ -19,6 +19,7 @@ import io.podvisor.proto.cri.v1.PodSandboxConfig;
 import io.podvisor.proto.cri.v1.PodSandboxMetadata;
 import io.podvisor.proto.cri.v1.PodSandboxStatusRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStatusResponse;
+import io.podvisor.proto.cri.v1.RemoveContainerRequest;
 import io.podvisor.proto.cri.v1.RemovePodSandboxRequest;
 import io.podvisor.proto.cri.v1.RunPodSandboxRequest;
 import io.podvisor.proto.cri.v1.StartContainerRequest;
@@ -92,8 +93,12 @@ public final class CriPod implements AutoCloseable {
 
     public String startContainer(ContainerConfig.Builder container) {
         String id = createContainer(container);
-        cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        start(id);
         return id;
+    }
+
+    public void start(String containerId) {
+        cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(containerId).build());
     }
 
     public String createContainer(ContainerConfig.Builder container) {
@@ -104,6 +109,10 @@ public final class CriPod implements AutoCloseable {
     /** The file the CRI writes a container's output to, as {@link #container} names it. */
     public Path logFile(String containerName) {
         return Path.of(config.getLogDirectory()).resolve(containerName + ".log");
+    }
+
+    public void removeContainer(String containerId) {
+        cri.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(containerId).build());
     }
 
     public ContainerStatus containerStatus(String containerId) {

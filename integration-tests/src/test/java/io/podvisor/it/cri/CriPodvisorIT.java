@@ -1,7 +1,9 @@
 package io.podvisor.it.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.podvisor.it.containerd.OciImages;
@@ -10,7 +12,11 @@ import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStats;
 import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
+import io.grpc.StatusRuntimeException;
+import io.podvisor.proto.cri.v1.LinuxContainerConfig;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
+import io.podvisor.proto.cri.v1.ListPodSandboxRequest;
+import io.podvisor.proto.cri.v1.Mount;
 import io.podvisor.proto.cri.v1.PodSandboxState;
 import java.io.IOException;
 import java.net.URI;
@@ -137,6 +143,80 @@ class CriPodvisorIT {
             assertEquals(137, killed.getExitCode(), "TERM is ignored, KILL ends it");
         }
         leftovers.assertNoneOf(podId, bed.cni());
+    }
+
+    @Test
+    void aPodWithAMemoryLimitBelowTheMinimumIsRefusedAndLeavesNothing() throws Exception {
+        PodLeftovers leftovers = PodLeftovers.snapshot();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> CriPod.run(bed.cri(),
+                "tiny-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("tiny-pod"), memoryLimit(4)));
+        String message = refused.getStatus().getDescription();
+        assertTrue(message.contains("(default/tiny-pod) has a memory limit of 4 MiB, below the minimum of 16 MiB")
+                && message.contains("min_pod_memory_mib"), message);
+        assertEquals(List.of(), bed.cri().runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance())
+                .getItemsList().stream().filter(p -> p.getState() == PodSandboxState.SANDBOX_READY).toList());
+        leftovers.assertNoPodLeft(bed.cni());
+    }
+
+    @Test
+    void aSizedPodGetsItsVolumesAndRefusesBadContainersWhileItsOtherContainerRuns() throws Exception {
+        PodLeftovers leftovers = PodLeftovers.snapshot();
+        Path volumes = Files.createDirectories(bed.containerd().dir().resolve("volumes"));
+        Path data = Files.createDirectories(volumes.resolve("data"));
+        Path config = Files.createDirectories(volumes.resolve("config"));
+        Files.writeString(config.resolve("setting"), "from-the-host\n");
+        String podId;
+        LinuxContainerResources oneCpu = memoryLimit(64).toBuilder().setCpuPeriod(100_000).setCpuQuota(100_000).build();
+        try (CriPod pod = CriPod.run(bed.cri(), "sized-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("sized-pod"), oneCpu)) {
+            podId = pod.id();
+            String keeper = pod.startContainer(CriPod.container("keeper", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"))
+                    .addMounts(Mount.newBuilder().setHostPath(data.toString()).setContainerPath("/data"))
+                    .addMounts(Mount.newBuilder().setHostPath(config.toString()).setContainerPath("/config").setReadonly(true)));
+
+            // 64 MiB for the containers plus the guest's own 160 MiB; the kernel keeps some of it.
+            assertEquals("1", stdout(pod.exec(keeper, EXEC_TIMEOUT, "nproc")).strip());
+            long memTotalKiB = Long.parseLong(stdout(pod.exec(keeper, EXEC_TIMEOUT, "sh", "-c",
+                    "grep MemTotal /proc/meminfo | tr -dc 0-9")).strip());
+            assertTrue(memTotalKiB > 180 * 1024 && memTotalKiB <= 224 * 1024, "guest MemTotal " + memTotalKiB + " KiB");
+            assertEquals("sized-pod", stdout(pod.exec(keeper, EXEC_TIMEOUT, "hostname")).strip());
+
+            assertEquals("from-the-host\n", stdout(pod.exec(keeper, EXEC_TIMEOUT, "cat", "/config/setting")));
+            ExecSyncResponse readOnly = pod.exec(keeper, EXEC_TIMEOUT, "touch", "/config/new");
+            assertNotEquals(0, readOnly.getExitCode(), "a read-only volume took a write");
+            assertFalse(Files.exists(config.resolve("new")));
+            stdout(pod.exec(keeper, EXEC_TIMEOUT, "sh", "-c", "echo from-the-pod > /data/out"));
+            assertEquals("from-the-pod\n", Files.readString(data.resolve("out")));
+
+            // containerd 1.7 makes the task, and so asks the shim, at StartContainer.
+            String tiny = pod.createContainer(CriPod.container("tiny", CriTestBed.BUSYBOX_IMAGE, List.of("true"))
+                    .setLinux(LinuxContainerConfig.newBuilder().setResources(memoryLimit(2))));
+            StatusRuntimeException tooSmall = assertThrows(StatusRuntimeException.class, () -> pod.start(tiny));
+            String message = tooSmall.getStatus().getDescription();
+            assertTrue(message.contains("container " + tiny + " (tiny) of pod " + podId + " (default/sized-pod) has a memory"
+                    + " limit of 2 MiB, below the minimum of 16 MiB") && message.contains("raise the container's memory limit"),
+                    message);
+            pod.removeContainer(tiny);
+
+            // containerd makes a volume's missing host path at CreateContainer; one removed after that is the shim's to find.
+            Path vanishing = Files.createDirectories(volumes.resolve("vanishing"));
+            String late = pod.createContainer(CriPod.container("late", CriTestBed.BUSYBOX_IMAGE, List.of("true"))
+                    .addMounts(Mount.newBuilder().setHostPath(vanishing.toString()).setContainerPath("/vanishing")));
+            Files.delete(vanishing);
+            StatusRuntimeException badVolume = assertThrows(StatusRuntimeException.class, () -> pod.start(late));
+            assertTrue(badVolume.getStatus().getDescription().contains("container " + late + " (late) of pod " + podId
+                    + " (default/sized-pod): the host path " + vanishing + " of its mount at /vanishing does not exist"),
+                    badVolume.getStatus().getDescription());
+            pod.removeContainer(late);
+
+            assertEquals(List.of("keeper"), pod.containers().stream().map(c -> c.getMetadata().getName()).toList());
+            assertEquals(ContainerState.CONTAINER_RUNNING, pod.containerStatus(keeper).getState());
+            assertEquals("still-here\n", stdout(pod.exec(keeper, EXEC_TIMEOUT, "echo", "still-here")));
+        }
+        leftovers.assertNoneOf(podId, bed.cni());
+    }
+
+    private static LinuxContainerResources memoryLimit(long mib) {
+        return LinuxContainerResources.newBuilder().setMemoryLimitInBytes(mib << 20).build();
     }
 
     /** A file of the container's own cgroup, as the container sees it. */

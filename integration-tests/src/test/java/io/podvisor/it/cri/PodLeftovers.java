@@ -35,23 +35,50 @@ final class PodLeftovers {
 
     /** Waits up to 30 s for the pod's processes to go, then checks that nothing of it is left. */
     void assertNoneOf(String podId, CniBridge cni) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        List<String> left = leftovers(podId, cni);
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            left = leftovers(podId, cni);
-        }
-        assertEquals(List.of(), left, "left behind by pod " + podId);
+        awaitNone("pod " + podId, () -> {
+            List<String> left = leftovers(List.of(podId), cni);
+            if (Files.exists(POD_DIRS.resolve(podId))) {
+                left.add("pod directory " + POD_DIRS.resolve(podId));
+            }
+            return left;
+        });
     }
 
-    private List<String> leftovers(String podId, CniBridge cni) throws IOException {
-        List<String> left = new ArrayList<>();
-        HostProcesses.mentioning(podId).forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
-        try (Stream<String> mounts = Files.lines(Path.of("/proc/self/mountinfo"))) {
-            mounts.filter(l -> l.contains(podId)).forEach(l -> left.add("mount " + l));
+    /** For a pod that never got an id (RunPodSandbox failed): no podvisor shim, VMM or pod directory at all. */
+    void assertNoPodLeft(CniBridge cni) throws IOException, InterruptedException {
+        awaitNone("a refused pod", () -> {
+            List<String> left = leftovers(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"), cni);
+            if (Files.isDirectory(POD_DIRS)) {
+                try (Stream<Path> pods = Files.list(POD_DIRS)) {
+                    pods.forEach(p -> left.add("pod directory " + p));
+                }
+            }
+            return left;
+        });
+    }
+
+    private interface Check {
+        List<String> leftovers() throws IOException;
+    }
+
+    private static void awaitNone(String what, Check check) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<String> left = check.leftovers();
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            left = check.leftovers();
         }
-        if (Files.exists(POD_DIRS.resolve(podId))) {
-            left.add("pod directory " + POD_DIRS.resolve(podId));
+        assertEquals(List.of(), left, "left behind by " + what);
+    }
+
+    /** Processes and mounts naming any of {@code marks}, new network namespaces and ports on the bridge. */
+    private List<String> leftovers(List<String> marks, CniBridge cni) throws IOException {
+        List<String> left = new ArrayList<>();
+        for (String mark : marks) {
+            HostProcesses.mentioning(mark).forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
+            try (Stream<String> mounts = Files.lines(Path.of("/proc/self/mountinfo"))) {
+                mounts.filter(l -> l.contains(mark)).forEach(l -> left.add("mount " + l));
+            }
         }
         Set<String> netns = netnsNames();
         netns.removeAll(netnsBefore);

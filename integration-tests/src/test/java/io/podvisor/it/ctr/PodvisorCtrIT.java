@@ -160,6 +160,22 @@ class PodvisorCtrIT {
         assertTrue(result.stderr().contains("no-such-task"), result.toString());
     }
 
+    /** The path a CRI sandbox spec hands over, gone or not a namespace: refused before any VM starts. */
+    @Test
+    void aPodWhoseNetworkNamespaceIsMissingIsRefusedAndLeavesNothing() throws Exception {
+        Path absent = containerd.dir().resolve("netns-absent");
+        Ctr.Result missing = ctr.run("run", "--rm", "--runtime", RUNTIME, "--with-ns", "network:" + absent, IMAGE, "pv-no-netns", "true");
+        assertNotEquals(0, missing.exitCode(), missing.toString());
+        assertTrue(missing.stderr().contains("its network namespace " + absent + " does not exist"), missing.toString());
+        assertNothingLeft();
+
+        Path plainFile = Files.writeString(containerd.dir().resolve("netns-plain-file"), "");
+        Ctr.Result notNetns = ctr.run("run", "--rm", "--runtime", RUNTIME, "--with-ns", "network:" + plainFile, IMAGE, "pv-file-netns", "true");
+        assertNotEquals(0, notNetns.exitCode(), notNetns.toString());
+        assertTrue(notNetns.stderr().contains(plainFile + " is not a network namespace"), notNetns.toString());
+        assertNothingLeft();
+    }
+
     private static boolean waitForStatus(String id, String status) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {

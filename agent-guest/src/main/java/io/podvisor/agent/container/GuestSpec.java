@@ -13,7 +13,8 @@ import java.util.Set;
  * The host's OCI spec turned into the guest's. The host already rewrote bind-mount sources to guest paths;
  * here the root becomes the rootfs inside the pod share, namespace paths (host files) go, and so does the
  * network namespace (the containers of a pod share the guest's network), hooks (host binaries) and host
- * security labels (profiles loaded on the host, not in the guest). The cgroup is {@code /podvisor/<id>}.
+ * security labels (profiles loaded on the host, not in the guest). The cgroup is {@code /podvisor/<id>}, in a
+ * cgroup namespace of its own: the guest always runs cgroup v2, whatever the host runs.
  *
  * <p>A container of a CRI pod joins its sandbox container's IPC and UTS namespaces, as in Kubernetes: where
  * the host spec gives those namespaces a path (the sandbox's, on the host), the guest spec names the
@@ -106,6 +107,9 @@ final class GuestSpec {
                         spec.remove("domainname");
                     }
                 }
+            }
+            if (!kept.findValuesAsText("type").contains("cgroup")) {
+                kept.addObject().put("type", "cgroup");
             }
         }
         return spec;

@@ -41,8 +41,8 @@ class GuestSpecTest {
 
         assertEquals("/run/podvisor/shared/c1/rootfs", spec.at("/root/path").asText());
         assertTrue(spec.at("/root/readonly").asBoolean());
-        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}]",
-                spec.at("/linux/namespaces").toString());
+        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}]",
+                spec.at("/linux/namespaces").toString(), "a cgroup namespace of its own, as on a cgroup v2 host");
         assertEquals("/podvisor/c1", spec.at("/linux/cgroupsPath").asText());
         assertFalse(spec.has("hooks"));
         assertFalse(spec.at("/process").has("apparmorProfile"));
@@ -79,7 +79,7 @@ class GuestSpecTest {
         });
 
         assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\",\"path\":\"/proc/77/ns/ipc\"},"
-                + "{\"type\":\"uts\",\"path\":\"/proc/77/ns/uts\"},{\"type\":\"mount\"}]",
+                + "{\"type\":\"uts\",\"path\":\"/proc/77/ns/uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}]",
                 spec.at("/linux/namespaces").toString());
         assertEquals(List.of("sb1"), asked);
         assertFalse(spec.has("hostname"), "the sandbox's UTS namespace has the pod's host name already");
@@ -92,7 +92,7 @@ class GuestSpecTest {
         ObjectNode own = GuestSpec.rewrite(bytes(POD_CONTAINER_SPEC), "sb1", "/r", NO_SANDBOX);
         ObjectNode fresh = GuestSpec.rewrite(bytes(sandboxSpec), "c1", "/r", NO_SANDBOX);
 
-        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}]",
+        assertEquals("[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}]",
                 own.at("/linux/namespaces").toString());
         assertEquals("web-0", own.path("hostname").asText());
         assertEquals(own.at("/linux/namespaces"), fresh.at("/linux/namespaces"),

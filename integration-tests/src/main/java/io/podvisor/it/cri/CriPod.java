@@ -1,5 +1,7 @@
 package io.podvisor.it.cri;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerConfig;
 import io.podvisor.proto.cri.v1.ContainerFilter;
@@ -38,6 +40,7 @@ import java.util.UUID;
  * which removes its containers.
  */
 public final class CriPod implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final CriClient cri;
     private final PodSandboxConfig config;
     private final String sandboxId;
@@ -75,6 +78,18 @@ public final class CriPod implements AutoCloseable {
 
     public PodSandboxStatusResponse status() {
         return cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId).build());
+    }
+
+    /** The network namespace containerd made for the pod, from the sandbox spec in the verbose status. */
+    public Path netnsPath() throws IOException {
+        String info = cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId)
+                .setVerbose(true).build()).getInfoOrDefault("info", "{}");
+        for (JsonNode namespace : JSON.readTree(info).path("runtimeSpec").path("linux").path("namespaces")) {
+            if (namespace.path("type").asText().equals("network") && !namespace.path("path").asText().isEmpty()) {
+                return Path.of(namespace.path("path").asText());
+            }
+        }
+        throw new IOException("pod " + sandboxId + ": no network namespace path in its verbose status: " + info);
     }
 
     /** A container config of {@code image} running {@code command}, logging to {@code <name>.log}; add mounts or resources to it. */

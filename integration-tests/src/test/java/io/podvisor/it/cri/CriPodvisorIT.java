@@ -55,10 +55,11 @@ class CriPodvisorIT {
 
     @Test
     void twoContainersShareTheGuestKernelThePodIpAndLocalhost() throws Exception {
-        PodLeftovers leftovers = PodLeftovers.snapshot();
         String podId;
+        Path netns;
         try (CriPod pod = CriPod.run(bed.cri(), "two-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("two-pod"))) {
             podId = pod.id();
+            netns = pod.netnsPath();
             assertEquals(PodSandboxState.SANDBOX_READY, pod.status().getStatus().getState());
             String web = pod.startContainer("web", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
                     "mkdir -p /tmp/www && echo served-from-the-vm > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"));
@@ -71,6 +72,14 @@ class CriPodvisorIT {
             assertTrue(webRelease.endsWith("-cloud-amd64"), "guest kernel: " + webRelease);
             assertNotEquals(hostRelease, webRelease);
             assertEquals(webRelease, stdout(pod.exec(client, EXEC_TIMEOUT, "uname", "-r")).strip());
+
+            // As in Kubernetes: one IPC and one UTS namespace for the pod, a cgroup namespace per container.
+            for (String namespace : List.of("ipc", "uts")) {
+                String link = "/proc/self/ns/" + namespace;
+                assertEquals(stdout(pod.exec(web, EXEC_TIMEOUT, "readlink", link)), stdout(pod.exec(client, EXEC_TIMEOUT, "readlink", link)));
+            }
+            assertEquals("two-pod\n", stdout(pod.exec(client, EXEC_TIMEOUT, "hostname")));
+            assertEquals("0::/\n", stdout(pod.exec(client, EXEC_TIMEOUT, "cat", "/proc/self/cgroup")));
 
             String podIp = pod.status().getStatus().getNetwork().getIp();
             assertTrue(podIp.startsWith(bed.cni().subnetPrefix() + "."), "pod IP from CNI: " + podIp);
@@ -100,15 +109,16 @@ class CriPodvisorIT {
                 assertEquals("served-from-the-vm\n", page.body());
             }
         }
-        leftovers.assertNoneOf(podId, bed.cni());
+        PodLeftovers.assertNoneOf(podId, netns, bed.cni());
     }
 
     @Test
     void containersReportStatsTakeNewLimitsAndStopAfterTheirGracePeriod() throws Exception {
-        PodLeftovers leftovers = PodLeftovers.snapshot();
         String podId;
+        Path netns;
         try (CriPod pod = CriPod.run(bed.cri(), "life-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("life-pod"))) {
             podId = pod.id();
+            netns = pod.netnsPath();
             String busy = pod.startContainer("busy", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
                     "trap '' TERM; echo spinning; while :; do :; done"));
             String once = pod.startContainer("once", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
@@ -142,7 +152,7 @@ class CriPodvisorIT {
             assertEquals(ContainerState.CONTAINER_EXITED, killed.getState());
             assertEquals(137, killed.getExitCode(), "TERM is ignored, KILL ends it");
         }
-        leftovers.assertNoneOf(podId, bed.cni());
+        PodLeftovers.assertNoneOf(podId, netns, bed.cni());
     }
 
     @Test
@@ -160,15 +170,16 @@ class CriPodvisorIT {
 
     @Test
     void aSizedPodGetsItsVolumesAndRefusesBadContainersWhileItsOtherContainerRuns() throws Exception {
-        PodLeftovers leftovers = PodLeftovers.snapshot();
         Path volumes = Files.createDirectories(bed.containerd().dir().resolve("volumes"));
         Path data = Files.createDirectories(volumes.resolve("data"));
         Path config = Files.createDirectories(volumes.resolve("config"));
         Files.writeString(config.resolve("setting"), "from-the-host\n");
         String podId;
+        Path netns;
         LinuxContainerResources oneCpu = memoryLimit(64).toBuilder().setCpuPeriod(100_000).setCpuQuota(100_000).build();
         try (CriPod pod = CriPod.run(bed.cri(), "sized-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("sized-pod"), oneCpu)) {
             podId = pod.id();
+            netns = pod.netnsPath();
             String keeper = pod.startContainer(CriPod.container("keeper", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"))
                     .addMounts(Mount.newBuilder().setHostPath(data.toString()).setContainerPath("/data"))
                     .addMounts(Mount.newBuilder().setHostPath(config.toString()).setContainerPath("/config").setReadonly(true)));
@@ -212,7 +223,7 @@ class CriPodvisorIT {
             assertEquals(ContainerState.CONTAINER_RUNNING, pod.containerStatus(keeper).getState());
             assertEquals("still-here\n", stdout(pod.exec(keeper, EXEC_TIMEOUT, "echo", "still-here")));
         }
-        leftovers.assertNoneOf(podId, bed.cni());
+        PodLeftovers.assertNoneOf(podId, netns, bed.cni());
     }
 
     private static LinuxContainerResources memoryLimit(long mib) {

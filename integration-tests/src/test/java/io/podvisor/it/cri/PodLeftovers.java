@@ -28,17 +28,23 @@ final class PodLeftovers {
         this.netnsBefore = netnsBefore;
     }
 
-    /** Notes the network namespaces there are before the pod runs. */
+    /** Notes the network namespaces there are before a pod that may fail to run. */
     static PodLeftovers snapshot() throws IOException {
         return new PodLeftovers(netnsNames());
     }
 
-    /** Waits up to 30 s for the pod's processes to go, then checks that nothing of it is left. */
-    void assertNoneOf(String podId, CniBridge cni) throws IOException, InterruptedException {
+    /**
+     * Waits up to 30 s for the pod's processes to go, then checks that nothing of it is left: its
+     * processes, mounts, pod directory, network namespace ({@code netns}) and bridge ports.
+     */
+    static void assertNoneOf(String podId, Path netns, CniBridge cni) throws IOException, InterruptedException {
         awaitNone("pod " + podId, () -> {
             List<String> left = leftovers(List.of(podId), cni);
             if (Files.exists(POD_DIRS.resolve(podId))) {
                 left.add("pod directory " + POD_DIRS.resolve(podId));
+            }
+            if (Files.exists(netns)) {
+                left.add("network namespace " + netns);
             }
             return left;
         });
@@ -48,6 +54,9 @@ final class PodLeftovers {
     void assertNoPodLeft(CniBridge cni) throws IOException, InterruptedException {
         awaitNone("a refused pod", () -> {
             List<String> left = leftovers(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"), cni);
+            Set<String> netns = netnsNames();
+            netns.removeAll(netnsBefore);
+            netns.forEach(n -> left.add("network namespace " + NETNS_DIR.resolve(n)));
             if (Files.isDirectory(POD_DIRS)) {
                 try (Stream<Path> pods = Files.list(POD_DIRS)) {
                     pods.forEach(p -> left.add("pod directory " + p));
@@ -71,8 +80,8 @@ final class PodLeftovers {
         assertEquals(List.of(), left, "left behind by " + what);
     }
 
-    /** Processes and mounts naming any of {@code marks}, new network namespaces and ports on the bridge. */
-    private List<String> leftovers(List<String> marks, CniBridge cni) throws IOException {
+    /** Processes and mounts naming any of {@code marks} and ports on the bridge. */
+    private static List<String> leftovers(List<String> marks, CniBridge cni) throws IOException {
         List<String> left = new ArrayList<>();
         for (String mark : marks) {
             HostProcesses.mentioning(mark).forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
@@ -80,9 +89,6 @@ final class PodLeftovers {
                 mounts.filter(l -> l.contains(mark)).forEach(l -> left.add("mount " + l));
             }
         }
-        Set<String> netns = netnsNames();
-        netns.removeAll(netnsBefore);
-        netns.forEach(n -> left.add("network namespace " + NETNS_DIR.resolve(n)));
         Path ports = Path.of("/sys/class/net", cni.bridge(), "brif");
         if (Files.isDirectory(ports)) {
             try (Stream<Path> list = Files.list(ports)) {

@@ -11,6 +11,7 @@ import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ContainerStatusRequest;
 import io.podvisor.proto.cri.v1.ContainerMetadata;
 import io.podvisor.proto.cri.v1.CreateContainerRequest;
+import io.podvisor.proto.cri.v1.ExecRequest;
 import io.podvisor.proto.cri.v1.ExecSyncRequest;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.ImageSpec;
@@ -31,6 +32,7 @@ import io.podvisor.proto.cri.v1.UpdateContainerResourcesRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -160,6 +162,17 @@ public final class CriPod implements AutoCloseable {
     public ExecSyncResponse exec(String containerId, long timeoutSeconds, String... command) {
         return cri.runtime().execSync(ExecSyncRequest.newBuilder()
                 .setContainerId(containerId).addAllCmd(List.of(command)).setTimeout(timeoutSeconds).build());
+    }
+
+    /**
+     * Exec through the CRI's streaming server, as {@code kubectl exec} does: with {@code tty} a
+     * terminal with stdin (stderr merged into it), else stdout and stderr apart and no stdin.
+     */
+    public StreamingExec streamingExec(String containerId, boolean tty, String... command)
+            throws IOException, InterruptedException {
+        String url = cri.runtime().exec(ExecRequest.newBuilder().setContainerId(containerId).addAllCmd(List.of(command))
+                .setTty(tty).setStdin(tty).setStdout(true).setStderr(!tty).build()).getUrl();
+        return StreamingExec.connect(url, Duration.ofSeconds(60));
     }
 
     @Override

@@ -93,6 +93,16 @@ class CriPodvisorIT {
             assertEquals("out\n", failing.getStdout().toStringUtf8());
             assertEquals("err\n", failing.getStderr().toStringUtf8());
 
+            try (StreamingExec shell = pod.streamingExec(client, true, "sh")) {
+                shell.stdin("tty; echo $((6 * 7)); exit 3\n");
+                StreamingExec.Result result = shell.await(Duration.ofSeconds(EXEC_TIMEOUT));
+                assertEquals(3, result.exitCode(), result.toString());
+                assertTrue(result.stdout().contains("/dev/pts/") && result.stdout().contains("42\r\n"), result.stdout());
+            }
+            try (StreamingExec plain = pod.streamingExec(web, false, "sh", "-c", "echo out; echo err >&2; exit 5")) {
+                assertEquals(new StreamingExec.Result("out\n", "err\n", 5), plain.await(Duration.ofSeconds(EXEC_TIMEOUT)));
+            }
+
             // httpd may still be starting: the client retries for a minute.
             assertEquals("served-from-the-vm\n", stdout(pod.exec(client, EXEC_TIMEOUT, "sh", "-c",
                     "for i in $(seq 60); do wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 1; done; exit 1")));

@@ -34,10 +34,10 @@ final class BenchSuite {
         if (!options.vmOnly()) {
             parameters.put("pods", options.pods());
             parameters.put("density_pods", options.density());
-            try (CriTestBed bed = CriTestBed.start(true)) {
-                Path dir = bed.containerd().dir();
+            try (TestBedTeardown bed = TestBedTeardown.onExit(CriTestBed.start(true), progress)) {
+                Path dir = bed.get().containerd().dir();
                 VolumeFile volume = VolumeFile.create(dir.resolve("bench-volume"), VOLUME_FILE_BYTES);
-                PodBench pods = new PodBench(bed.cri(), dir.resolve("bench-logs"), config.runDir().resolve("pods"), volume);
+                PodBench pods = new PodBench(bed.get().cri(), dir.resolve("bench-logs"), config.runDir().resolve("pods"), volume);
                 for (int i = 1; i <= options.pods(); i++) {
                     for (String runtime : List.of(Results.PODVISOR, Results.RUNC)) {
                         String outcome = pods.measure(runtime, runtime + "-" + i, results);
@@ -45,13 +45,14 @@ final class BenchSuite {
                     }
                 }
                 if (options.density() > 0) {
-                    DensityBench.measure(bed.cri(), dir.resolve("bench-logs"), options.density(), results, progress);
+                    DensityBench.measure(bed.get().cri(), dir.resolve("bench-logs"), options.density(), results, progress);
                 }
             }
             notes.add("the vsock backend lives in the shim's JVM: its memory is part of the shim's PSS");
             notes.add("guest RAM touched = the VMM's resident shared memory (the guest's memfd RAM); "
                     + "PSS splits it between the VMM, virtiofsd and the vsock backend, so the PSS rows add up");
             notes.add("runc pod memory = containerd-shim-runc-v2, pause and the containers' processes");
+            notes.add("dd read times come from busybox time (10 ms resolution): runc's page-cache read is at that limit");
         }
         return new Report(command, started, (System.nanoTime() - start) / 1e9, loadAtStart, MachineLoad.now(),
                 parameters, results.stats(), notes);

@@ -1,6 +1,7 @@
 package io.podvisor.it.bench;
 
 import io.podvisor.it.cri.CriTestBed;
+import io.podvisor.it.cri.TestBedTeardown;
 import io.podvisor.shim.config.PodvisorConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package io.podvisor.it.bench;
 
 import io.podvisor.it.cri.CriClient;
 import io.podvisor.it.cri.CriTestBed;
+import io.podvisor.it.cri.FirstOutput;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

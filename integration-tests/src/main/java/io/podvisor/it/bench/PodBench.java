@@ -2,6 +2,7 @@ package io.podvisor.it.bench;
 
 import io.podvisor.it.cri.CriClient;
 import io.podvisor.it.cri.CriTestBed;
+import io.podvisor.it.cri.FirstOutput;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.Mount;
 import io.podvisor.shim.agent.AgentClient;

@@ -1,4 +1,4 @@
-package io.podvisor.it.bench;
+package io.podvisor.it.cri;
 
 import io.podvisor.it.cri.CriTestBed;
 import java.io.PrintStream;
@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Closes the CRI test bed once: when the benchmark is done, or on Ctrl-C, so that its pods'
  * VMs, shims and containerd do not outlive an interrupted run.
  */
-final class TestBedTeardown implements AutoCloseable {
+public final class TestBedTeardown implements AutoCloseable {
     private final CriTestBed bed;
     private final PrintStream progress;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -19,13 +19,13 @@ final class TestBedTeardown implements AutoCloseable {
         this.progress = progress;
     }
 
-    static TestBedTeardown onExit(CriTestBed bed, PrintStream progress) {
+    public static TestBedTeardown onExit(CriTestBed bed, PrintStream progress) {
         TestBedTeardown teardown = new TestBedTeardown(bed, progress);
         Runtime.getRuntime().addShutdownHook(teardown.hook);
         return teardown;
     }
 
-    CriTestBed get() {
+    public CriTestBed get() {
         return bed;
     }
 

@@ -1,4 +1,4 @@
-package io.podvisor.it.bench;
+package io.podvisor.it.cri;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -16,14 +16,14 @@ import java.util.concurrent.TimeoutException;
  * Watches a pod's CRI log directory (inotify) and tells when a container's log file holds its
  * first complete line: the moment a user of {@code kubectl logs} would see the container's output.
  */
-final class FirstOutput implements AutoCloseable {
+public final class FirstOutput implements AutoCloseable {
     private final WatchService watcher;
 
     private FirstOutput(WatchService watcher) {
         this.watcher = watcher;
     }
 
-    static FirstOutput watch(Path logDir) throws IOException {
+    public static FirstOutput watch(Path logDir) throws IOException {
         Files.createDirectories(logDir);
         WatchService watcher = FileSystems.getDefault().newWatchService();
         logDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
@@ -31,7 +31,7 @@ final class FirstOutput implements AutoCloseable {
     }
 
     /** Returns once {@code log} holds a complete line; {@code what} names the container in the error. */
-    void await(Path log, Duration timeout, String what) throws IOException, TimeoutException, InterruptedException {
+    public void await(Path log, Duration timeout, String what) throws IOException, TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!hasLine(log)) {
             long left = deadline - System.nanoTime();

@@ -1,6 +1,7 @@
 package io.podvisor.it.bench;
 
 import io.podvisor.it.cri.CriClient;
+import io.podvisor.it.cri.CriPod;
 import io.podvisor.it.cri.CriTestBed;
 import io.podvisor.it.cri.FirstOutput;
 import java.io.IOException;
@@ -16,22 +17,22 @@ final class DensityBench {
 
     static void measure(CriClient cri, Path logRoot, int pods, Results results, PrintStream progress)
             throws IOException, TimeoutException, InterruptedException {
-        List<BenchPod> running = new ArrayList<>();
+        List<CriPod> running = new ArrayList<>();
         try {
             for (int i = 1; i <= pods; i++) {
                 String name = "density-" + i;
                 Path logDir = logRoot.resolve(name);
                 try (FirstOutput output = FirstOutput.watch(logDir)) {
                     long start = System.nanoTime();
-                    BenchPod pod = BenchPod.run(cri, name, CriTestBed.PODVISOR_HANDLER, logDir);
+                    CriPod pod = CriPod.run(cri, name, CriTestBed.PODVISOR_HANDLER, logDir);
                     running.add(pod);
-                    pod.startContainer("main", CriTestBed.BUSYBOX_IMAGE, PodBench.ECHO_THEN_SLEEP, List.of());
-                    output.await(pod.logPath("main"), PodBench.FIRST_OUTPUT_TIMEOUT, "container main of pod " + name);
+                    pod.startContainer("main", CriTestBed.BUSYBOX_IMAGE, PodBench.ECHO_THEN_SLEEP);
+                    output.await(pod.logFile("main"), PodBench.FIRST_OUTPUT_TIMEOUT, "container main of pod " + name);
                     progress.printf("density: pod %d/%d running (%.2f s)%n", i, pods, PodBench.seconds(start));
                 }
             }
             double total = 0;
-            for (BenchPod pod : running) {
+            for (CriPod pod : running) {
                 PodProcesses.PodMemory memory = PodProcesses.of(pod.id()).memory();
                 results.add(Measure.DENSITY_POD_PSS, Results.PODVISOR, memory.total().pssMiB());
                 results.add(Measure.DENSITY_GUEST_TOUCHED, Results.PODVISOR, memory.vmm().rssShmemMiB());
@@ -39,7 +40,7 @@ final class DensityBench {
             }
             results.add(Measure.DENSITY_TOTAL_PSS, Results.PODVISOR, total);
         } finally {
-            for (BenchPod pod : running.reversed()) {
+            for (CriPod pod : running.reversed()) {
                 pod.close();
             }
         }

@@ -1,6 +1,7 @@
 package io.podvisor.it.bench;
 
 import io.podvisor.it.cri.CriClient;
+import io.podvisor.it.cri.CriPod;
 import io.podvisor.it.cri.CriTestBed;
 import io.podvisor.it.cri.FirstOutput;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
@@ -23,6 +24,7 @@ final class PodBench {
     static final Duration FIRST_OUTPUT_TIMEOUT = Duration.ofMinutes(4);
     static final List<String> ECHO_THEN_SLEEP = List.of("sh", "-c", "echo ready; exec sleep 3600");
     private static final int EXECS = 5;
+    private static final long EXEC_TIMEOUT_SECONDS = 120;
     private static final String VOLUME = "/bench-data";
     private static final Pattern REAL_TIME = Pattern.compile("real\\s+(\\d+)m\\s*([0-9.]+)s");
 
@@ -44,23 +46,23 @@ final class PodBench {
         String handler = runtime.equals(Results.PODVISOR) ? CriTestBed.PODVISOR_HANDLER : "";
         try (FirstOutput output = FirstOutput.watch(logDir)) {
             long start = System.nanoTime();
-            try (BenchPod pod = BenchPod.run(cri, name, handler, logDir)) {
-                String first = pod.startContainer("first", CriTestBed.BUSYBOX_IMAGE, ECHO_THEN_SLEEP, List.of());
-                output.await(pod.logPath("first"), FIRST_OUTPUT_TIMEOUT, "container first of pod " + name);
+            try (CriPod pod = CriPod.run(cri, name, handler, logDir)) {
+                String first = pod.startContainer("first", CriTestBed.BUSYBOX_IMAGE, ECHO_THEN_SLEEP);
+                output.await(pod.logFile("first"), FIRST_OUTPUT_TIMEOUT, "container first of pod " + name);
                 double podStart = seconds(start);
                 results.add(Measure.POD_START, runtime, podStart);
 
                 long containerStart = System.nanoTime();
-                String second = pod.startContainer("second", CriTestBed.BUSYBOX_IMAGE, ECHO_THEN_SLEEP,
-                        List.of(Mount.newBuilder().setHostPath(volume.dir().toString()).setContainerPath(VOLUME)
-                                .setReadonly(true).build()));
-                output.await(pod.logPath("second"), FIRST_OUTPUT_TIMEOUT, "container second of pod " + name);
+                String second = pod.startContainer(CriPod.container("second", CriTestBed.BUSYBOX_IMAGE, ECHO_THEN_SLEEP)
+                        .addMounts(Mount.newBuilder().setHostPath(volume.dir().toString()).setContainerPath(VOLUME)
+                                .setReadonly(true)));
+                output.await(pod.logFile("second"), FIRST_OUTPUT_TIMEOUT, "container second of pod " + name);
                 double containerSeconds = seconds(containerStart);
                 results.add(Measure.CONTAINER_START, runtime, containerSeconds);
 
                 for (int i = 0; i < EXECS; i++) {
                     long exec = System.nanoTime();
-                    check(pod.exec(first, List.of("true")), pod, "true");
+                    check(pod.exec(first, EXEC_TIMEOUT_SECONDS, "true"), pod, "true");
                     results.add(Measure.EXEC, runtime, (System.nanoTime() - exec) / 1e6);
                 }
 
@@ -81,7 +83,7 @@ final class PodBench {
                 }
 
                 String read = "time dd if=" + VOLUME + "/" + volume.name() + " of=/dev/null bs=1M";
-                ExecSyncResponse dd = check(pod.exec(second, List.of("sh", "-c", read)), pod, read);
+                ExecSyncResponse dd = check(pod.exec(second, EXEC_TIMEOUT_SECONDS, "sh", "-c", read), pod, read);
                 results.add(Measure.VIRTIOFS_READ, runtime, volume.size() / 1e6 / realSeconds(dd.getStderr().toStringUtf8(), pod));
                 return "pod start %.2f s, container start %.2f s".formatted(podStart, containerSeconds);
             }
@@ -92,7 +94,7 @@ final class PodBench {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private static ExecSyncResponse check(ExecSyncResponse response, BenchPod pod, String command) throws IOException {
+    private static ExecSyncResponse check(ExecSyncResponse response, CriPod pod, String command) throws IOException {
         if (response.getExitCode() != 0) {
             throw new IOException(pod + ": '" + command + "' exited "
                     + response.getExitCode() + ": " + response.getStderr().toStringUtf8().strip());
@@ -101,7 +103,7 @@ final class PodBench {
     }
 
     /** The elapsed time busybox sh's {@code time} printed ({@code real 0m 1.23s}), at least its 10 ms resolution. */
-    static double realSeconds(String timeOutput, BenchPod pod) throws IOException {
+    static double realSeconds(String timeOutput, CriPod pod) throws IOException {
         Matcher m = REAL_TIME.matcher(timeOutput);
         if (!m.find()) {
             throw new IOException(pod + ": no elapsed time in the output of time: "

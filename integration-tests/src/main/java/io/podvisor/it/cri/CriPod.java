@@ -78,6 +78,11 @@ public final class CriPod implements AutoCloseable {
         return sandboxId;
     }
 
+    @Override
+    public String toString() {
+        return "pod " + sandboxId + " (" + config.getMetadata().getNamespace() + "/" + config.getMetadata().getName() + ")";
+    }
+
     public PodSandboxStatusResponse status() {
         return cri.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId).build());
     }

@@ -200,6 +200,10 @@ class CriPodvisorIT {
                     "grep MemTotal /proc/meminfo | tr -dc 0-9")).strip());
             assertTrue(memTotalKiB > 180 * 1024 && memTotalKiB <= 224 * 1024, "guest MemTotal " + memTotalKiB + " KiB");
             assertEquals("sized-pod", stdout(pod.exec(keeper, EXEC_TIMEOUT, "hostname")).strip());
+            // The files the CRI writes for the pod: without DNS settings, resolv.conf is the host's.
+            assertEquals("sized-pod\n", stdout(pod.exec(keeper, EXEC_TIMEOUT, "cat", "/etc/hostname")));
+            assertEquals(Files.readString(Path.of("/etc/resolv.conf")), stdout(pod.exec(keeper, EXEC_TIMEOUT, "cat", "/etc/resolv.conf")));
+            assertTrue(stdout(pod.exec(keeper, EXEC_TIMEOUT, "cat", "/etc/hosts")).contains("localhost"));
 
             assertEquals("from-the-host\n", stdout(pod.exec(keeper, EXEC_TIMEOUT, "cat", "/config/setting")));
             ExecSyncResponse readOnly = pod.exec(keeper, EXEC_TIMEOUT, "touch", "/config/new");

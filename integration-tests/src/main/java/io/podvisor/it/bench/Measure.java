@@ -14,6 +14,7 @@ public enum Measure {
     GUEST_TOUCHED("guest_ram_touched_mib", "guest RAM the VMM has touched", "MiB"),
     VMM_RSS("vmm_rss_mib", "VMM (QEMU) RSS", "MiB"),
     AGENT_RSS("agent_rss_mib", "agent RSS in the guest", "MiB"),
+    IDLE_CPU("pod_idle_cpu_millicores", "host CPU of an idle pod (all its processes, 5 s)", "mCPU"),
     DENSITY_POD_PSS("density_pod_host_pss_mib", "density: host PSS per pod", "MiB"),
     DENSITY_GUEST_TOUCHED("density_guest_ram_touched_mib", "density: guest RAM touched per pod", "MiB"),
     DENSITY_TOTAL_PSS("density_total_host_pss_mib", "density: host PSS of all pods", "MiB"),

@@ -25,6 +25,7 @@ final class PodBench {
     static final List<String> ECHO_THEN_SLEEP = List.of("sh", "-c", "echo ready; exec sleep 3600");
     private static final int EXECS = 5;
     private static final long EXEC_TIMEOUT_SECONDS = 120;
+    private static final Duration IDLE_WINDOW = Duration.ofSeconds(5);
     private static final String VOLUME = "/bench-data";
     private static final Pattern REAL_TIME = Pattern.compile("real\\s+(\\d+)m\\s*([0-9.]+)s");
 
@@ -80,6 +81,7 @@ final class PodBench {
                     try (AgentClient agent = AgentClient.connect("pod " + pod.id(), processes.vsockSocket(podsDir))) {
                         results.add(Measure.AGENT_RSS, runtime, agent.guestInfo().getAgentRssBytes() / 1048576.0);
                     }
+                    results.add(Measure.IDLE_CPU, runtime, idleMillicores(processes));
                 }
 
                 String read = "time dd if=" + VOLUME + "/" + volume.name() + " of=/dev/null bs=1M";
@@ -88,6 +90,15 @@ final class PodBench {
                 return "pod start %.2f s, container start %.2f s".formatted(podStart, containerSeconds);
             }
         }
+    }
+
+    /** The pod's host CPU while its containers sleep, over {@link #IDLE_WINDOW}: what RuntimeClass overhead.podFixed.cpu covers. */
+    private static double idleMillicores(PodProcesses processes) throws IOException, InterruptedException {
+        long ticks = processes.cpuTicks();
+        long start = System.nanoTime();
+        Thread.sleep(IDLE_WINDOW);
+        double cpuMillis = (processes.cpuTicks() - ticks) * 10.0;
+        return cpuMillis / ((System.nanoTime() - start) / 1e6) * 1000;
     }
 
     static double seconds(long startNanos) {

@@ -44,6 +44,24 @@ record PodProcesses(String sandboxId, ProcessHandle shim, List<ProcessHandle> vm
                 && (cmdline.contains(" -id " + sandboxId + " ") || cmdline.endsWith(" -id " + sandboxId));
     }
 
+    /** CPU time (user + system, in clock ticks of 10 ms) the pod's processes have used so far. */
+    long cpuTicks() throws IOException {
+        long ticks = cpuTicks(shim);
+        for (List<ProcessHandle> group : List.of(vmm, virtiofsd, others)) {
+            for (ProcessHandle p : group) {
+                ticks += cpuTicks(p);
+            }
+        }
+        return ticks;
+    }
+
+    /** utime and stime, fields 14 and 15 of /proc/PID/stat, counted after the command name's ")". */
+    static long cpuTicks(ProcessHandle process) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
     PodMemory memory() throws IOException {
         return new PodMemory(ProcessMemory.of(shim.pid()), sum(vmm), sum(virtiofsd), sum(others));
     }

@@ -22,9 +22,10 @@ fi
 # shim per pod): a heap that starts at 4 MiB (the default starts at 1/64 of the host's RAM), one C1 thread,
 # the JDK's CDS archive mapped where it was built (relocating it copies every page into each process;
 # mapped in place its pages are shared by all of them), and Netty/grpc buffers from plain allocations
-# instead of per-thread pools of 4 MiB chunks.
+# instead of per-thread pools of 4 MiB chunks. JVM warnings go to stderr, not to stdout (their default),
+# where the shim's `start` gives containerd its address.
 exec "$java_home/bin/java" -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -XX:+UseCompactObjectHeaders \
   -Xms4m -Xmx128m -Xss512k -XX:ReservedCodeCacheSize=16m -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 \
   -Dio.netty.allocator.type=unpooled \
   -XX:-UsePerfData --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  ${PODVISOR_JVM_OPTS:-} -cp "${extra_cp:+$extra_cp:}$cp" "$main" "$@"
+  -Xlog:disable -Xlog:all=warning:stderr ${PODVISOR_JVM_OPTS:-} -cp "${extra_cp:+$extra_cp:}$cp" "$main" "$@"

@@ -30,7 +30,7 @@ final class TestVms {
     }
 
     static Path repo() {
-        return Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize();
+        return Checkout.dir();
     }
 
     static Vmm create(String name, Path runDir, List<String> kernelArgs) throws IOException {

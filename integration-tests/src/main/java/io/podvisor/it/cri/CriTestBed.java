@@ -1,6 +1,7 @@
 package io.podvisor.it.cri;
 
 import io.grpc.StatusRuntimeException;
+import io.podvisor.it.Checkout;
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.VersionRequest;
@@ -34,8 +35,8 @@ public final class CriTestBed implements AutoCloseable {
         ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withCri();
         if (podvisor) {
             // -Dpodvisor.shimDir=<prefix>/bin runs an installed shim instead of the checkout's.
-            Path install = Path.of(System.getProperty("podvisor.shimDir", Path.of(System.getProperty("podvisor.repo", ".."))
-                    .resolve("install").toString())).toAbsolutePath().normalize();
+            Path install = Path.of(System.getProperty("podvisor.shimDir", Checkout.install().toString()))
+                    .toAbsolutePath().normalize();
             // Declaring any runtime replaces containerd's default table, so runc is declared again.
             options = options.withPathFirst(install).withExtraConfig("""
                     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]

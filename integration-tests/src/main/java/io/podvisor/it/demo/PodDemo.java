@@ -1,5 +1,6 @@
 package io.podvisor.it.demo;
 
+import io.podvisor.it.ToolLogging;
 import io.podvisor.it.cri.CriPod;
 import io.podvisor.it.cri.CriTestBed;
 import io.podvisor.it.cri.FirstOutput;
@@ -15,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.logging.Logger;
 
 /**
  * {@code install/demo.sh}: one pod with runtime handler "podvisor" through containerd's CRI, the
@@ -27,8 +26,6 @@ import java.util.logging.Logger;
  * NIC, the host reaching it, and the time from RunPodSandbox to the container's first output.
  */
 public final class PodDemo {
-    private static final List<Logger> QUIETED = List.of(
-            Logger.getLogger("io.netty.bootstrap"), Logger.getLogger("io.podvisor"), Logger.getLogger("io.grpc"));
     private static final Pattern INET = Pattern.compile("inet (\\S+)");
     private static final Duration FIRST_OUTPUT_TIMEOUT = Duration.ofMinutes(4);
     private static final List<String> WEB_SERVER = List.of("sh", "-c",
@@ -38,11 +35,7 @@ public final class PodDemo {
     private PodDemo() {}
 
     public static void main(String[] args) throws Exception {
-        QUIETED.forEach(logger -> logger.setLevel(Level.SEVERE));
-        String repo = System.getenv("PODVISOR_REPO");
-        if (repo != null && System.getProperty("podvisor.repo") == null) {
-            System.setProperty("podvisor.repo", repo);
-        }
+        ToolLogging.quietUnlessDebug();
         PrintStream out = System.out;
         out.println("== host kernel: " + Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
         out.println("== starting a private containerd (CRI, CNI bridge, runtime handler \"podvisor\", local images)");

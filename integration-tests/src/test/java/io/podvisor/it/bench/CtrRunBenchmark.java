@@ -1,5 +1,6 @@
 package io.podvisor.it.bench;
 
+import io.podvisor.it.Checkout;
 import io.podvisor.it.HostProcesses;
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.Ctr;
@@ -21,7 +22,7 @@ class CtrRunBenchmark {
     @Test
     void ctrRunOfTrue() throws Exception {
         int runs = Integer.getInteger("bench.runs", 5);
-        Path shimDir = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+        Path shimDir = Checkout.install();
         try (ContainerdHarness containerd = ContainerdHarness.start(
                 ContainerdHarness.Options.defaults().withPathFirst(shimDir))) {
             Ctr ctr = containerd.ctr("bench");

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * a network namespace CNI made for it, or a port on the test bed's bridge (a veth whose peer was
  * the pod's).
  */
-final class PodLeftovers {
+public final class PodLeftovers {
     private static final Path POD_DIRS = Path.of("/run/podvisor/pods");
     private static final Path NETNS_DIR = Path.of("/var/run/netns");
 
@@ -39,31 +39,33 @@ final class PodLeftovers {
      */
     static void assertNoneOf(String podId, Path netns, CniBridge cni) throws IOException, InterruptedException {
         awaitNone("pod " + podId, () -> {
-            List<String> left = leftovers(List.of(podId), cni);
+            List<String> left = naming(List.of(podId));
             if (Files.exists(POD_DIRS.resolve(podId))) {
                 left.add("pod directory " + POD_DIRS.resolve(podId));
             }
             if (Files.exists(netns)) {
                 left.add("network namespace " + netns);
             }
+            addBridgePorts(cni, left);
             return left;
         });
     }
 
-    /** For a pod that never got an id (RunPodSandbox failed): no podvisor shim, VMM or pod directory at all. */
+    /** For a pod that never got an id (RunPodSandbox failed): no pod anywhere, no new netns, no bridge port. */
     void assertNoPodLeft(CniBridge cni) throws IOException, InterruptedException {
         awaitNone("a refused pod", () -> {
-            List<String> left = leftovers(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"), cni);
+            List<String> left = anyPod();
             Set<String> netns = netnsNames();
             netns.removeAll(netnsBefore);
             netns.forEach(n -> left.add("network namespace " + NETNS_DIR.resolve(n)));
-            if (Files.isDirectory(POD_DIRS)) {
-                try (Stream<Path> pods = Files.list(POD_DIRS)) {
-                    pods.forEach(p -> left.add("pod directory " + p));
-                }
-            }
+            addBridgePorts(cni, left);
             return left;
         });
+    }
+
+    /** Waits up to 30 s, then checks that no podvisor shim, VMM, mount or pod directory is on the host at all. */
+    public static void assertNoPodAnywhere() throws IOException, InterruptedException {
+        awaitNone("a pod", PodLeftovers::anyPod);
     }
 
     private interface Check {
@@ -80,8 +82,18 @@ final class PodLeftovers {
         assertEquals(List.of(), left, "left behind by " + what);
     }
 
-    /** Processes and mounts naming any of {@code marks} and ports on the bridge. */
-    private static List<String> leftovers(List<String> marks, CniBridge cni) throws IOException {
+    private static List<String> anyPod() throws IOException {
+        List<String> left = naming(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"));
+        if (Files.isDirectory(POD_DIRS)) {
+            try (Stream<Path> pods = Files.list(POD_DIRS)) {
+                pods.forEach(p -> left.add("pod directory " + p));
+            }
+        }
+        return left;
+    }
+
+    /** Processes and mounts naming any of {@code marks}. */
+    private static List<String> naming(List<String> marks) throws IOException {
         List<String> left = new ArrayList<>();
         for (String mark : marks) {
             HostProcesses.mentioning(mark).forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
@@ -89,13 +101,16 @@ final class PodLeftovers {
                 mounts.filter(l -> l.contains(mark)).forEach(l -> left.add("mount " + l));
             }
         }
+        return left;
+    }
+
+    private static void addBridgePorts(CniBridge cni, List<String> left) throws IOException {
         Path ports = Path.of("/sys/class/net", cni.bridge(), "brif");
         if (Files.isDirectory(ports)) {
             try (Stream<Path> list = Files.list(ports)) {
                 list.forEach(p -> left.add("port on bridge " + cni.bridge() + ": " + p.getFileName()));
             }
         }
-        return left;
     }
 
     private static Set<String> netnsNames() throws IOException {

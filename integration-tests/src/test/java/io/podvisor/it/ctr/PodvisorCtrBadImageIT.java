@@ -3,6 +3,7 @@ package io.podvisor.it.ctr;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.podvisor.it.Checkout;
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.Ctr;
 import io.podvisor.it.containerd.OciImages;
@@ -26,7 +27,7 @@ class PodvisorCtrBadImageIT {
         Files.writeString(image.resolve("initramfs.cpio"), "");
         Files.writeString(image.resolve("runtime.erofs"), "");
         Path config = Files.writeString(tmp.resolve("config.toml"), "image_dir = \"" + image + "\"\n");
-        Path shimDir = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+        Path shimDir = Checkout.install();
         try (ContainerdHarness containerd = ContainerdHarness.start(ContainerdHarness.Options.defaults()
                 .withPathFirst(shimDir).withEnv("PODVISOR_CONFIG", config.toString()))) {
             Ctr ctr = containerd.ctr("podvisor-bad-image");

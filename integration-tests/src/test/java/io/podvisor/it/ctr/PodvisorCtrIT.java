@@ -1,16 +1,15 @@
 package io.podvisor.it.ctr;
 
-import io.podvisor.it.HostProcesses;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.podvisor.it.Checkout;
+import io.podvisor.it.HostProcesses;
 import io.podvisor.it.containerd.ContainerdHarness;
 import io.podvisor.it.containerd.Ctr;
 import io.podvisor.it.containerd.OciImages;
-import java.io.IOException;
+import io.podvisor.it.cri.PodLeftovers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +31,12 @@ import org.junit.jupiter.api.Timeout;
 class PodvisorCtrIT {
     private static final String RUNTIME = "io.containerd.podvisor.v2";
     private static final String IMAGE = "docker.io/podvisor/busybox:it";
-    private static final Path PODS = Path.of("/run/podvisor/pods");
     private static ContainerdHarness containerd;
     private static Ctr ctr;
 
     @BeforeAll
     static void start() throws Exception {
-        Path shimDir = Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize().resolve("install");
+        Path shimDir = Checkout.install();
         containerd = ContainerdHarness.start(ContainerdHarness.Options.defaults().withPathFirst(shimDir));
         ctr = containerd.ctr("podvisor-ctr-it");
         OciImages.importBusybox(ctr, containerd.dir(), IMAGE, List.of("sh"));
@@ -78,7 +76,7 @@ class PodvisorCtrIT {
         assertNotEquals(hostRelease, lines.get(0));
         assertEquals("last", lines.get(1));
         assertEquals("err\n", result.stderr());
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     @Test
@@ -88,7 +86,7 @@ class PodvisorCtrIT {
                 args.toArray(String[]::new));
         assertEquals(0, result.exitCode(), result + "\n" + containerd.logTail());
         assertEquals("hi through the VM\n", result.stdout());
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     @Test
@@ -103,7 +101,7 @@ class PodvisorCtrIT {
         String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, script.exitValue(), out);
         assertTrue(out.contains("/dev/pts/"), "the task's stdin is a terminal: " + out);
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     @Test
@@ -124,7 +122,7 @@ class PodvisorCtrIT {
         assertTrue(waitForStatus("pv-long", "STOPPED"), "task stopped after TERM: " + ctr.run("tasks", "list"));
         ctr.run("tasks", "delete", "pv-long").orThrow();
         ctr.run("containers", "delete", "pv-long").orThrow();
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     @Test
@@ -136,7 +134,7 @@ class PodvisorCtrIT {
         assertTrue(waitForStatus("pv-stubborn", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
         ctr.run("tasks", "delete", "pv-stubborn").orThrow();
         ctr.run("containers", "delete", "pv-stubborn").orThrow();
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     @Test
@@ -150,7 +148,7 @@ class PodvisorCtrIT {
         shim.onExit().get(30, TimeUnit.SECONDS);
         ctr.run("tasks", "delete", "--force", "pv-orphan");
         ctr.run("containers", "delete", "pv-orphan").orThrow();
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     @Test
@@ -167,13 +165,13 @@ class PodvisorCtrIT {
         Ctr.Result missing = ctr.run("run", "--rm", "--runtime", RUNTIME, "--with-ns", "network:" + absent, IMAGE, "pv-no-netns", "true");
         assertNotEquals(0, missing.exitCode(), missing.toString());
         assertTrue(missing.stderr().contains("its network namespace " + absent + " does not exist"), missing.toString());
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
 
         Path plainFile = Files.writeString(containerd.dir().resolve("netns-plain-file"), "");
         Ctr.Result notNetns = ctr.run("run", "--rm", "--runtime", RUNTIME, "--with-ns", "network:" + plainFile, IMAGE, "pv-file-netns", "true");
         assertNotEquals(0, notNetns.exitCode(), notNetns.toString());
         assertTrue(notNetns.stderr().contains(plainFile + " is not a network namespace"), notNetns.toString());
-        assertNothingLeft();
+        PodLeftovers.assertNoPodAnywhere();
     }
 
     private static boolean waitForStatus(String id, String status) throws InterruptedException {
@@ -185,33 +183,6 @@ class PodvisorCtrIT {
             Thread.sleep(200);
         }
         return false;
-    }
-
-    /** No QEMU, virtiofsd or shim of a pod, no mount and no directory under /run/podvisor/pods. */
-    private static void assertNothingLeft() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        List<String> left = leftovers();
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            left = leftovers();
-        }
-        assertTrue(left.isEmpty(), "left behind: " + left);
-    }
-
-    private static List<String> leftovers() throws IOException {
-        List<String> left = new ArrayList<>();
-        ProcessHandle.allProcesses()
-                .filter(p -> HostProcesses.cmdline(p).contains(PODS.toString()) || HostProcesses.cmdline(p).contains("io.podvisor.shim.ShimMain"))
-                .forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
-        Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(l -> l.contains(PODS.toString()))
-                .forEach(l -> left.add("mount " + l));
-        if (Files.isDirectory(PODS)) {
-            try (var pods = Files.list(PODS)) {
-                pods.forEach(p -> left.add("directory " + p));
-            }
-        }
-        return left;
     }
 
 }

@@ -1,5 +1,6 @@
 package io.podvisor.it.install;
 
+import io.podvisor.it.Checkout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ final class NodeRoot {
     }
 
     static Path repo() {
-        return Path.of(System.getProperty("podvisor.repo", "..")).toAbsolutePath().normalize();
+        return Checkout.dir();
     }
 
     Path root() {

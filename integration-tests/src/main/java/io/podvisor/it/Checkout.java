@@ -1,0 +1,21 @@
+package io.podvisor.it;
+
+import java.nio.file.Path;
+
+/**
+ * The source checkout the tests, the benchmark and the demo run from: {@code -Dpodvisor.repo} (set
+ * by surefire), else {@code $PODVISOR_REPO} (set by install/podvisor), else the parent directory.
+ */
+public final class Checkout {
+    private Checkout() {}
+
+    public static Path dir() {
+        String repo = System.getProperty("podvisor.repo", System.getenv().getOrDefault("PODVISOR_REPO", ".."));
+        return Path.of(repo).toAbsolutePath().normalize();
+    }
+
+    /** install/: the shim and CLI launchers a private containerd finds on its PATH. */
+    public static Path install() {
+        return dir().resolve("install");
+    }
+}

@@ -10,6 +10,7 @@ import io.podvisor.hypervisor.VmmException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystemException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -148,16 +149,30 @@ class VirtiofsdTest {
      * The fork into the sandbox gives no event to wait on; poll for the child process, briefly
      * and within a bound.
      */
-    private static List<ProcessHandle> awaitServer(Virtiofsd virtiofsd) {
+    /**
+     * virtiofsd and its server, once the server has finished its sandbox: its root is the shared
+     * directory. The server process exists a little before that, still seeing the host's root.
+     */
+    private List<ProcessHandle> awaitServer(Virtiofsd virtiofsd) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<ProcessHandle> processes = virtiofsd.processes();
-        while (processes.size() < 2 && System.nanoTime() < deadline) {
+        while (!(processes.size() >= 2 && rootIsShared(processes.getLast())) && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             processes = virtiofsd.processes();
         }
         assertTrue(processes.size() >= 2, "virtiofsd did not fork its server after the connection: "
                 + virtiofsd.process().logTail());
+        assertTrue(rootIsShared(processes.getLast()), "virtiofsd's server did not move into "
+                + shared.path() + ": " + virtiofsd.process().logTail());
         return processes;
+    }
+
+    private boolean rootIsShared(ProcessHandle server) {
+        try {
+            return Files.isSameFile(Path.of("/proc/" + server.pid() + "/root"), shared.path());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

@@ -10,7 +10,7 @@
 #
 # Output directory: vmlinux (uncompressed, PVH entry), initramfs.cpio (busybox, modules, init),
 # runtime.erofs (read-only disk mounted at /opt/podvisor: jlinked Java, agent jars, AOT cache, crun,
-# glibc), image.json. The directory name is a hash of every input, so unchanged inputs rebuild
+# glibc; padded to whole 2 MiB pages so that it can be mapped as pmem), image.json. The directory name is a hash of every input, so unchanged inputs rebuild
 # nothing, and a rebuild writes the same bytes. Progress goes to stderr; the last stdout line is the
 # output directory.
 #
@@ -32,8 +32,11 @@ KERNEL_METAPACKAGE=linux-image-cloud-amd64
 # transport libraries serve Cloud Hypervisor's virtio-pci devices; init skips them when the guest has no
 # PCI device (QEMU microvm). Namespaces, cgroups, seccomp and BPF, what crun needs, are built into the
 # Debian kernel.
+# virtio_pmem and nd_pmem serve the runtime disk as pmem (init loads them only when told so);
+# virtio_balloon reports the pages the guest frees, so the host can take them back.
 MODULES="virtio_mmio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk erofs vsock
-vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport fuse virtiofs virtio_net"
+vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport fuse virtiofs virtio_net virtio_balloon
+virtio_pmem nd_pmem"
 # Modules in the initramfs that the kernel loads on first use (through busybox modprobe and modules.alias),
 # e.g. overlay when a container mounts an overlay filesystem.
 ON_DEMAND_MODULES="overlay"
@@ -271,6 +274,9 @@ find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 log "runtime staged: $(du -sh "$STAGE" | cut -f1) (java $(du -sh "$STAGE/java" | cut -f1), AOT cache $(du -h "$STAGE/agent.aot" | cut -f1))"
 
 mkfs.erofs --quiet --all-root -x-1 -T"$SOURCE_DATE_EPOCH" -U "$EROFS_UUID" "$WORK/runtime.erofs" "$STAGE" >&2
+# A pmem device maps whole 2 MiB pages: zeros past the file system's end are never read.
+PMEM_PAGE=$((2 * 1024 * 1024))
+truncate -s $(( ($(stat -c %s "$WORK/runtime.erofs") + PMEM_PAGE - 1) / PMEM_PAGE * PMEM_PAGE )) "$WORK/runtime.erofs"
 find "$ROOT" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) >"$WORK/initramfs.cpio"
 log "initramfs.cpio $(du -h "$WORK/initramfs.cpio" | cut -f1), runtime.erofs $(du -h "$WORK/runtime.erofs" | cut -f1)"

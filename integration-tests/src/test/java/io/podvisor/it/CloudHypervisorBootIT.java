@@ -45,7 +45,7 @@ class CloudHypervisorBootIT {
 
         VmSpec spec = new VmSpec("ch-boot-it", TestVms.image(), 2, config.defaultMemoryMiB(), runDir,
                 List.of(), List.of(), null, 3, List.of());
-        try (CloudHypervisorVm vm = new CloudHypervisor(ch.cloudHypervisorBinary()).create(spec)) {
+        try (CloudHypervisorVm vm = new CloudHypervisor(ch.cloudHypervisorBinary(), "auto").create(spec)) {
             assertEquals(VmState.CREATED, vm.state());
             try (AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout())) {
                 assertEquals(VmState.RUNNING, vm.state());

@@ -29,13 +29,22 @@ final class TestVms {
         return GuestImage.load(config().imageDir());
     }
 
+    /** The node's config with {@code toml}'s keys added (a key the node's config sets already is refused). */
+    static PodvisorConfig configWith(String toml, Path dir) throws IOException {
+        String node = Files.exists(PodvisorConfig.path()) ? Files.readString(PodvisorConfig.path()) : "";
+        return PodvisorConfig.load(Files.writeString(dir.resolve("config.toml"), node + "\n" + toml + "\n"));
+    }
+
     static Path repo() {
         return Checkout.dir();
     }
 
     static Vmm create(String name, Path runDir, List<String> kernelArgs) throws IOException {
+        return create(name, runDir, kernelArgs, config());
+    }
+
+    static Vmm create(String name, Path runDir, List<String> kernelArgs, PodvisorConfig config) throws IOException {
         Files.createDirectories(runDir);
-        PodvisorConfig config = config();
         VmSpec spec = new VmSpec(name, image(), config.defaultVcpus(), config.defaultMemoryMiB(), runDir,
                 List.of(), List.of(), null, 3, kernelArgs);
         return Hypervisors.select(config, "qemu").create(spec);

@@ -49,11 +49,23 @@ final class CheckCommand {
             podsCanRun &= usable;
             line(usable, "hypervisor", selection.hypervisor() + ": " + selection.reason()
                     + (usable ? "" : "; " + selection.problem()));
+            if (usable) {
+                runtimeDisk(selection);
+            }
         } else {
             podsCanRun = false;
         }
         out.println(podsCanRun ? "pods can run on this host" : "pods cannot run on this host yet: see above");
         return podsCanRun ? 0 : 1;
+    }
+
+    private void runtimeDisk(HypervisorSelection selection) {
+        try {
+            line(true, "image disk", Hypervisors.runtimeDisk(config, selection).toString());
+        } catch (VmmException e) {
+            line(false, "image disk", e.getMessage());
+            podsCanRun = false;
+        }
     }
 
     private GuestImage image() {

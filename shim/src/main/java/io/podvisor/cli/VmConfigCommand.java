@@ -22,7 +22,7 @@ final class VmConfigCommand {
                 options.cpus() != null ? options.cpus() : config.defaultVcpus(),
                 options.memoryMiB() != null ? options.memoryMiB() : config.defaultMemoryMiB(),
                 config.runDir().resolve("vm/example-pod"));
-        out.println(CloudHypervisor.vmCreateBody(spec));
+        out.println(new CloudHypervisor(config.cloudHypervisorPath(), config.runtimeDisk()).vmCreateBody(spec));
         return 0;
     }
 }

@@ -15,6 +15,8 @@ final class ApiTypes {
             CpusConfig cpus,
             MemoryConfig memory,
             List<DiskConfig> disks,
+            List<PmemConfig> pmem,
+            BalloonConfig balloon,
             List<FsConfig> fs,
             List<NetConfig> net,
             VsockConfig vsock,
@@ -28,6 +30,12 @@ final class ApiTypes {
     record MemoryConfig(long size, boolean shared) {}
 
     record DiskConfig(String path, boolean readonly, String id) {}
+
+    /** {@code discardWrites}: the guest may write to its mapping, the file never changes. */
+    record PmemConfig(String file, boolean discardWrites, String id) {}
+
+    /** {@code size} 0: no memory taken from the guest, only the free pages it reports given back. */
+    record BalloonConfig(long size, boolean freePageReporting) {}
 
     record FsConfig(String tag, String socket, int numQueues, int queueSize) {}
 

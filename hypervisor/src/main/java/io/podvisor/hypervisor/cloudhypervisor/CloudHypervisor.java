@@ -1,8 +1,10 @@
 package io.podvisor.hypervisor.cloudhypervisor;
 
+import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Hypervisor;
 import io.podvisor.hypervisor.HypervisorSelection;
 import io.podvisor.hypervisor.KernelCommandLine;
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmmException;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +29,20 @@ public final class CloudHypervisor implements Hypervisor {
     private static final int HYBRID_PORT_SUFFIX = "_4294967295".length();
 
     private final Path binary;
+    private final String runtimeDiskSetting;
 
-    /** @param binary the cloud-hypervisor executable, as {@link HypervisorSelection} found it */
-    public CloudHypervisor(Path binary) {
+    /**
+     * @param binary             the cloud-hypervisor executable, as {@link HypervisorSelection} found it
+     * @param runtimeDiskSetting the config key {@code runtime_disk} (see {@link RuntimeDisk#decide})
+     */
+    public CloudHypervisor(Path binary, String runtimeDiskSetting) {
         this.binary = binary;
+        this.runtimeDiskSetting = runtimeDiskSetting;
+    }
+
+    /** How {@code image}'s runtime disk reaches the guest: Cloud Hypervisor maps any aligned image as pmem. */
+    public RuntimeDisk runtimeDisk(GuestImage image) throws VmmException {
+        return RuntimeDisk.decide(runtimeDiskSetting, RuntimeDisk.imageProblem(image));
     }
 
     @Override
@@ -49,7 +61,7 @@ public final class CloudHypervisor implements Hypervisor {
         ChFiles files = ChFiles.of(spec);
         requireShortEnough(spec, files.apiSocket(), 0);
         requireShortEnough(spec, files.hybridVsock(), HYBRID_PORT_SUFFIX);
-        return CloudHypervisorVm.start(spec, argv(binary, files), vmConfig(spec));
+        return CloudHypervisorVm.start(spec, argv(binary, files), vmConfig(spec, runtimeDisk(spec.image())));
     }
 
     /**
@@ -57,12 +69,12 @@ public final class CloudHypervisor implements Hypervisor {
      * {@code podvisor vm config --hypervisor cloud-hypervisor} and for admins comparing it with
      * Cloud Hypervisor's API documentation.
      */
-    public static String vmCreateBody(VmSpec spec) throws VmmException {
-        return ApiJson.writePretty(vmConfig(spec));
+    public String vmCreateBody(VmSpec spec) throws VmmException {
+        return ApiJson.writePretty(vmConfig(spec, runtimeDisk(spec.image())));
     }
 
-    static ApiTypes.VmConfig vmConfig(VmSpec spec) throws VmmException {
-        return VmConfigMapping.vmConfig(spec, KernelCommandLine.build(spec, List.of()));
+    static ApiTypes.VmConfig vmConfig(VmSpec spec, RuntimeDisk runtimeDisk) throws VmmException {
+        return VmConfigMapping.vmConfig(spec, KernelCommandLine.build(spec, runtimeDisk.kernelArgs()), runtimeDisk);
     }
 
     private static void requireShortEnough(VmSpec spec, Path socket, int suffix) throws VmmException {

@@ -1,8 +1,10 @@
 package io.podvisor.hypervisor.cloudhypervisor;
 
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmSpec.FsShare;
 import io.podvisor.hypervisor.VmSpec.NetDevice;
+import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.BalloonConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.ConsoleConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.CpusConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.DiskConfig;
@@ -10,6 +12,7 @@ import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.FsConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.MemoryConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.NetConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.PayloadConfig;
+import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.PmemConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.VmConfig;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.VmResize;
 import io.podvisor.hypervisor.cloudhypervisor.ApiTypes.VsockConfig;
@@ -25,14 +28,21 @@ final class VmConfigMapping {
 
     private VmConfigMapping() {}
 
-    /** The vm.create body for {@code spec}; {@code cmdline} is the complete kernel command line. */
-    static VmConfig vmConfig(VmSpec spec, String cmdline) {
+    /**
+     * The vm.create body for {@code spec}; {@code cmdline} is the complete kernel command line. The runtime disk is
+     * a pmem device or a read-only disk as {@code runtimeDisk} says; the balloon takes nothing from the guest but
+     * gives the host back the pages the guest reports free.
+     */
+    static VmConfig vmConfig(VmSpec spec, String cmdline, RuntimeDisk runtimeDisk) {
         ChFiles files = ChFiles.of(spec);
+        String image = absolute(spec.image().runtimeDisk());
         return new VmConfig(
                 new PayloadConfig(absolute(spec.image().kernel()), absolute(spec.image().initramfs()), cmdline),
                 new CpusConfig(spec.vcpus(), spec.vcpus()),
                 new MemoryConfig(spec.memoryMiB() << 20, true),
-                List.of(disk(spec.image().runtimeDisk(), true, RUNTIME_DISK_ID)),
+                runtimeDisk.pmem() ? List.of() : List.of(new DiskConfig(image, true, RUNTIME_DISK_ID)),
+                runtimeDisk.pmem() ? List.of(new PmemConfig(image, true, RUNTIME_DISK_ID)) : List.of(),
+                new BalloonConfig(0, true),
                 spec.shares().stream().map(VmConfigMapping::fs).toList(),
                 spec.nets().stream().map(VmConfigMapping::net).toList(),
                 new VsockConfig(spec.guestCid(), absolute(files.hybridVsock())),

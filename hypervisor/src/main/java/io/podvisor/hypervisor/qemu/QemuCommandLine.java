@@ -2,21 +2,30 @@ package io.podvisor.hypervisor.qemu;
 
 import io.podvisor.hypervisor.Acceleration;
 import io.podvisor.hypervisor.KernelCommandLine;
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmmException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Translates a {@link VmSpec} into the argv of one {@code qemu-system-x86_64 -M microvm}. */
+/**
+ * Translates a {@link VmSpec} into the argv of one {@code qemu-system-x86_64}: {@code -M microvm} with
+ * virtio-mmio devices where the runtime disk is virtio-blk, {@code -M q35} with virtio-pci devices where it is
+ * virtio-pmem (microvm has no region to map a memory device into).
+ */
 final class QemuCommandLine {
 
     /**
      * microvm without the legacy devices the guest can do without: no option ROMs, no PIT or
      * PIC (the kernel is told the TSC rate instead), but the RTC, or the guest starts in 1970.
      */
-    static final String MACHINE = "microvm,x-option-roms=off,pit=off,pic=off,rtc=on,isa-serial=on";
+    static final String MICROVM = "microvm,x-option-roms=off,pit=off,pic=off,rtc=on,isa-serial=on";
+    /** q35 without the emulated chipset devices the guest does not use. */
+    static final String Q35 = "q35,vmport=off,smbus=off,sata=off,hpet=off";
 
     /** The guest kernel's timer frequency (CONFIG_HZ of Debian's kernels), for loops per jiffy. */
     private static final int GUEST_HZ = 250;
@@ -26,12 +35,35 @@ final class QemuCommandLine {
 
     private QemuCommandLine() {}
 
-    static List<String> build(Path qemu, VmSpec spec, Acceleration accel, long tscKHz, QemuFiles files)
-            throws VmmException {
+    /** The device model names of one machine type: virtio-mmio on microvm, modern-only virtio-pci on q35. */
+    private enum Devices {
+        MMIO("virtio-blk-device", "vhost-user-vsock-device", "vhost-user-fs-device", "virtio-net-device",
+                "virtio-balloon-device"),
+        PCI("virtio-blk-pci-non-transitional", "vhost-user-vsock-pci-non-transitional", "vhost-user-fs-pci",
+                "virtio-net-pci-non-transitional", "virtio-balloon-pci-non-transitional");
+
+        final String blk;
+        final String vsock;
+        final String fs;
+        final String net;
+        final String balloon;
+
+        Devices(String blk, String vsock, String fs, String net, String balloon) {
+            this.blk = blk;
+            this.vsock = vsock;
+            this.fs = fs;
+            this.net = net;
+            this.balloon = balloon;
+        }
+    }
+
+    static List<String> build(Path qemu, VmSpec spec, Acceleration accel, long tscKHz, QemuFiles files,
+            RuntimeDisk runtimeDisk) throws VmmException {
+        Devices devices = runtimeDisk.pmem() ? Devices.PCI : Devices.MMIO;
         List<String> a = new ArrayList<>();
         a.add(qemu.toString());
         a.addAll(List.of("-name", escape(spec.name()) + ",debug-threads=on"));
-        a.addAll(List.of("-M", MACHINE + ",memory-backend=mem"));
+        a.addAll(List.of("-M", (runtimeDisk.pmem() ? Q35 : MICROVM) + ",memory-backend=mem"));
         if (accel.kvm()) {
             a.addAll(List.of("-accel", "kvm", "-cpu", "host"));
         } else {
@@ -40,7 +72,10 @@ final class QemuCommandLine {
         }
         a.addAll(List.of("-smp", Integer.toString(spec.vcpus())));
         String mem = spec.memoryMiB() + "M";
-        a.addAll(List.of("-m", mem));
+        long diskBytes = runtimeDisk.pmem() ? size(spec) : 0;
+        // A memory device (the pmem) needs a slot and room above the guest's RAM.
+        a.addAll(List.of("-m", runtimeDisk.pmem()
+                ? mem + ",slots=1,maxmem=" + (spec.memoryMiB() + (diskBytes >> 20)) + "M" : mem));
         // Shared memory, so vhost-user backends (vsock, virtiofsd) can map the guest's RAM.
         a.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + mem + ",share=on"));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
@@ -49,22 +84,33 @@ final class QemuCommandLine {
         a.addAll(List.of("-chardev", "socket,id=qmp,path=" + escape(files.qmp()) + ",server=on,wait=off",
                 "-mon", "chardev=qmp,mode=control"));
         a.addAll(List.of("-chardev", "file,id=console,path=" + escape(files.console()), "-serial", "chardev:console"));
+        List<String> kernelArgs = new ArrayList<>(kernelArgs(accel, tscKHz));
+        kernelArgs.addAll(runtimeDisk.kernelArgs());
         a.addAll(List.of("-kernel", spec.image().kernel().toString(),
                 "-initrd", spec.image().initramfs().toString(),
-                "-append", KernelCommandLine.build(spec, kernelArgs(accel, tscKHz))));
-        // vhost-user backends (libvhost-user, ours) speak modern virtio only.
-        a.addAll(List.of("-global", "virtio-mmio.force-legacy=false"));
-        a.addAll(List.of("-drive", "file=" + escape(spec.image().runtimeDisk())
-                        + ",format=raw,if=none,id=runtime,readonly=on",
-                "-device", "virtio-blk-device,drive=runtime"));
+                "-append", KernelCommandLine.build(spec, kernelArgs)));
+        if (runtimeDisk.pmem()) {
+            // Mapped shared and read-only: every VM maps the same page-cache pages of the image file.
+            a.addAll(List.of("-object", "memory-backend-file,id=runtime,mem-path=" + escape(spec.image().runtimeDisk())
+                            + ",size=" + diskBytes + ",share=on,readonly=on",
+                    "-device", "virtio-pmem-pci,memdev=runtime"));
+        } else {
+            // vhost-user backends (libvhost-user, ours) speak modern virtio only.
+            a.addAll(List.of("-global", "virtio-mmio.force-legacy=false"));
+            a.addAll(List.of("-drive", "file=" + escape(spec.image().runtimeDisk())
+                            + ",format=raw,if=none,id=runtime,readonly=on",
+                    "-device", devices.blk + ",drive=runtime"));
+        }
         a.addAll(List.of("-chardev", "socket,id=vsock,path=" + escape(files.vhostUserVsock()),
-                "-device", "vhost-user-vsock-device,chardev=vsock"));
+                "-device", devices.vsock + ",chardev=vsock"));
+        // Pages the guest frees go back to the host (the guest reports them; QEMU discards them).
+        a.addAll(List.of("-device", devices.balloon + ",free-page-reporting=on"));
         for (int i = 0; i < spec.shares().size(); i++) {
             VmSpec.FsShare share = spec.shares().get(i);
             require(TAG.matcher(share.tag()).matches(), spec, "virtio-fs tag \"" + share.tag()
                     + "\" must be 1-36 letters, digits, '.', '_' or '-'");
             a.addAll(List.of("-chardev", "socket,id=fs" + i + ",path=" + escape(share.vhostUserSocket()),
-                    "-device", "vhost-user-fs-device,chardev=fs" + i + ",tag=" + share.tag()));
+                    "-device", devices.fs + ",chardev=fs" + i + ",tag=" + share.tag()));
         }
         for (int i = 0; i < spec.nets().size(); i++) {
             VmSpec.NetDevice net = spec.nets().get(i);
@@ -73,9 +119,18 @@ final class QemuCommandLine {
             require(MAC.matcher(net.mac()).matches(), spec, "MAC address \"" + net.mac()
                     + "\" must look like 02:00:00:00:00:01");
             a.addAll(List.of("-netdev", "tap,id=net" + i + ",ifname=" + net.tapName() + ",script=no,downscript=no",
-                    "-device", "virtio-net-device,netdev=net" + i + ",mac=" + net.mac()));
+                    "-device", devices.net + ",netdev=net" + i + ",mac=" + net.mac()));
         }
         return a;
+    }
+
+    private static long size(VmSpec spec) throws VmmException {
+        try {
+            return Files.size(spec.image().runtimeDisk());
+        } catch (IOException e) {
+            throw new VmmException("VM " + spec.name() + ": cannot read the size of the runtime disk "
+                    + spec.image().runtimeDisk() + ": " + e.getMessage(), e);
+        }
     }
 
     /**

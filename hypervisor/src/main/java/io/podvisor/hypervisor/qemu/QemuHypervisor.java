@@ -1,18 +1,26 @@
 package io.podvisor.hypervisor.qemu;
 
 import io.podvisor.hypervisor.Acceleration;
+import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Hypervisor;
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.Vmm;
 import io.podvisor.hypervisor.VmmException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * QEMU {@code -M microvm}: virtio-mmio devices, a vhost-user-vsock device backed by this JVM
- * (hybrid vsock), QMP for state and shutdown. Under KVM where KVM can boot the guest, else TCG.
+ * QEMU: a vhost-user-vsock device backed by this JVM (hybrid vsock), QMP for state and shutdown; a q35
+ * machine with the runtime disk as virtio-pmem, or microvm with it as virtio-blk where pmem cannot be had
+ * (see {@link RuntimeDisk}). Under KVM where KVM can boot the guest, else TCG.
  */
 public final class QemuHypervisor implements Hypervisor {
 
@@ -22,16 +30,22 @@ public final class QemuHypervisor implements Hypervisor {
     /** The vsock backend listens on {@code <hybrid socket>_<port>} for guest-initiated connections. */
     private static final int HYBRID_PORT_SUFFIX = "_4294967295".length();
 
+    /** Whether a QEMU binary has the virtio-pmem-pci device: asked once per binary and process. */
+    private static final Map<Path, Boolean> HAS_PMEM = new ConcurrentHashMap<>();
+
     private final Path qemuBinary;
     private final boolean kvmAllowed;
+    private final String runtimeDiskSetting;
 
     /**
-     * @param qemuBinary qemu-system-x86_64
-     * @param kvmAllowed the config switch; when true KVM is still used only if a test guest boots under it
+     * @param qemuBinary         qemu-system-x86_64
+     * @param kvmAllowed         the config switch; when true KVM is still used only if a test guest boots under it
+     * @param runtimeDiskSetting the config key {@code runtime_disk} (see {@link RuntimeDisk#decide})
      */
-    public QemuHypervisor(Path qemuBinary, boolean kvmAllowed) {
+    public QemuHypervisor(Path qemuBinary, boolean kvmAllowed, String runtimeDiskSetting) {
         this.qemuBinary = qemuBinary;
         this.kvmAllowed = kvmAllowed;
+        this.runtimeDiskSetting = runtimeDiskSetting;
     }
 
     @Override
@@ -44,6 +58,30 @@ public final class QemuHypervisor implements Hypervisor {
         requireBinary("podvisor");
         QemuKvmProbe probe = new QemuKvmProbe(qemuBinary, kernel);
         return Acceleration.decide(kvmAllowed, Acceleration.KVM_DEVICE, probe.key(), probe);
+    }
+
+    /** How {@code image}'s runtime disk reaches guests of this QEMU, and why. */
+    public RuntimeDisk runtimeDisk(GuestImage image) throws VmmException {
+        Optional<String> problem = hasPmem()
+                ? RuntimeDisk.imageProblem(image)
+                : Optional.of("QEMU at " + qemuBinary + " has no virtio-pmem-pci device");
+        return RuntimeDisk.decide(runtimeDiskSetting, problem);
+    }
+
+    private boolean hasPmem() {
+        return HAS_PMEM.computeIfAbsent(qemuBinary, binary -> {
+            try {
+                Process p = new ProcessBuilder(binary.toString(), "-device", "virtio-pmem-pci,help")
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
     }
 
     @Override
@@ -60,7 +98,8 @@ public final class QemuHypervisor implements Hypervisor {
         requireShortEnough(spec, files.hybridVsock(), HYBRID_PORT_SUFFIX);
         Acceleration accel = acceleration(spec.image().kernel());
         long tscKHz = accel.kvm() ? 0 : HostTsc.kHz();
-        List<String> argv = QemuCommandLine.build(qemuBinary, spec, accel, tscKHz, files);
+        RuntimeDisk runtimeDisk = runtimeDisk(spec.image());
+        List<String> argv = QemuCommandLine.build(qemuBinary, spec, accel, tscKHz, files, runtimeDisk);
         return new QemuVm(spec, argv, files);
     }
 

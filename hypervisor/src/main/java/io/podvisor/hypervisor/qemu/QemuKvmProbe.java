@@ -70,7 +70,7 @@ final class QemuKvmProbe implements Acceleration.KvmBootProbe {
     }
 
     List<String> argv(Path console) throws VmmException {
-        List<String> a = new ArrayList<>(List.of(qemu.toString(), "-M", QemuCommandLine.MACHINE,
+        List<String> a = new ArrayList<>(List.of(qemu.toString(), "-M", QemuCommandLine.MICROVM,
                 "-accel", accel.kvm() ? "kvm" : "tcg", "-cpu", accel.kvm() ? "host" : "max", "-m", "128M", "-smp", "1",
                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
                 "-chardev", "file,id=console,path=" + QemuCommandLine.escape(console), "-serial", "chardev:console",

@@ -100,7 +100,7 @@ class CloudHypervisorApiTest {
         server.respond("/api/v1/vm.create", "HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + Integer.toHexString(text.length()) + "\r\n" + text + "\r\n0\r\n\r\n");
         VmmException e = assertThrows(VmmException.class,
-                () -> api.create(VmConfigMapping.vmConfig(PodShapes.pod("p", 1, 128, 0, 0), "console=ttyS0")));
+                () -> api.create(VmConfigMapping.vmConfig(PodShapes.pod("p", 1, 128, 0, 0), "console=ttyS0", PodShapes.PMEM)));
         assertTrue(e.getMessage().startsWith("cloud-hypervisor: vm.create for pod pod-a failed: 500 Internal Server"
                 + " Error: Error creating VM: VmCreate( InvalidPayload)"), e.getMessage());
     }

@@ -77,7 +77,7 @@ class CloudHypervisorContractTest {
     @ParameterizedTest
     @MethodSource("pods")
     void printedVmCreateBodyConformsAndHasTheFullKernelCommandLine(VmSpec pod) throws IOException {
-        String printed = CloudHypervisor.vmCreateBody(pod);
+        String printed = new CloudHypervisor(Path.of("/usr/local/bin/cloud-hypervisor"), "virtio-blk").vmCreateBody(pod);
         assertTrue(printed.lines().count() > 20, "pretty-printed for admins:\n" + printed);
         assertEquals(List.of(), doc.validate("VmConfig", printed));
         assertEquals(String.join(" ", KernelCommandLine.COMMON) + " podvisor.debug=1",
@@ -87,20 +87,35 @@ class CloudHypervisorContractTest {
     @ParameterizedTest
     @MethodSource("pods")
     void vmConfigCarriesThePodsShape(VmSpec pod) throws IOException {
-        var body = JSON.readTree(ApiJson.write(VmConfigMapping.vmConfig(pod, CMDLINE)));
+        var body = JSON.readTree(ApiJson.write(VmConfigMapping.vmConfig(pod, CMDLINE, PodShapes.PMEM)));
         assertEquals(pod.vcpus(), body.at("/cpus/boot_vcpus").asInt());
         assertEquals(pod.memoryMiB() << 20, body.at("/memory/size").asLong());
         assertTrue(body.at("/memory/shared").asBoolean(), "virtio-fs needs shared guest memory");
         assertEquals(pod.shares().size(), body.path("fs").size());
         assertEquals(pod.nets().size(), body.path("net").size());
-        assertEquals(1, body.path("disks").size());
-        assertTrue(body.at("/disks/0/readonly").asBoolean());
+        assertEquals(0, body.path("disks").size());
+        assertEquals(1, body.path("pmem").size());
+        assertEquals(pod.image().runtimeDisk().toString(), body.at("/pmem/0/file").asText());
+        assertTrue(body.at("/pmem/0/discard_writes").asBoolean(), "the guest must never change the shared image");
+        assertEquals(0, body.at("/balloon/size").asLong(-1));
+        assertTrue(body.at("/balloon/free_page_reporting").asBoolean());
         assertEquals(pod.guestCid(), body.at("/vsock/cid").asLong());
         assertEquals(pod.runFile("vsock.sock").toString(), body.at("/vsock/socket").asText());
         assertEquals("File", body.at("/serial/mode").asText());
         assertEquals(pod.runFile("console.log").toString(), body.at("/serial/file").asText());
         assertEquals("Off", body.at("/console/mode").asText());
         assertEquals(CMDLINE, body.at("/payload/cmdline").asText());
+    }
+
+    @Test
+    void runtimeDiskFallsBackToAReadOnlyDisk() throws IOException {
+        var body = JSON.readTree(ApiJson.write(VmConfigMapping.vmConfig(PodShapes.pod("p", 1, 128, 0, 0), CMDLINE,
+                PodShapes.VIRTIO_BLK)));
+        assertEquals(0, body.path("pmem").size());
+        assertEquals(1, body.path("disks").size());
+        assertEquals(PodShapes.IMAGE.runtimeDisk().toString(), body.at("/disks/0/path").asText());
+        assertTrue(body.at("/disks/0/readonly").asBoolean());
+        assertTrue(body.at("/balloon/free_page_reporting").asBoolean());
     }
 
     @Test
@@ -143,7 +158,8 @@ class CloudHypervisorContractTest {
             CloudHypervisorApi api = new CloudHypervisorApi(pod.name(),
                     new UnixHttpClient(server.socket(), Duration.ofSeconds(5)), dir.resolve("ch.log"));
             api.ping();
-            api.create(VmConfigMapping.vmConfig(pod, CMDLINE));
+            api.create(VmConfigMapping.vmConfig(pod, CMDLINE, PodShapes.PMEM));
+            api.create(VmConfigMapping.vmConfig(pod, CMDLINE, PodShapes.VIRTIO_BLK));
             api.boot();
             api.info();
             for (VmSpec.FsShare share : pod.shares()) {
@@ -187,7 +203,7 @@ class CloudHypervisorContractTest {
         ObjectNode body;
         try {
             body = (ObjectNode) JSON.readTree(ApiJson.write(VmConfigMapping.vmConfig(PodShapes.pod("p", 2, 256, 1, 1),
-                    CMDLINE)));
+                    CMDLINE, PodShapes.PMEM)));
         } catch (IOException e) {
             throw new AssertionError(e);
         }

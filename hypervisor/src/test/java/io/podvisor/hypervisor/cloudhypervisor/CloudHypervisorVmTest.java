@@ -50,7 +50,7 @@ class CloudHypervisorVmTest {
     @Test
     void lifecycleDrivesTheDocumentedCallsAndCleansUp() throws Exception {
         VmSpec spec = pod("pod-life");
-        CloudHypervisorVm vm = new CloudHypervisor(fakeBinary("")).create(spec);
+        CloudHypervisorVm vm = new CloudHypervisor(fakeBinary(""), "auto").create(spec);
         try {
             assertEquals("54.0", vm.vmmVersion());
             assertEquals(1, vm.hostProcesses().size());
@@ -72,7 +72,7 @@ class CloudHypervisorVmTest {
         List<String> log = Files.readAllLines(vm.vmmLog());
         assertTrue(log.contains("argv: --api-socket path=" + spec.runFile("ch-api.sock") + " --seccomp true -v"),
                 log.toString());
-        String created = new ObjectMapper().readTree(CloudHypervisor.vmCreateBody(spec)).toString();
+        String created = new ObjectMapper().readTree(new CloudHypervisor(fakeBinary(""), "auto").vmCreateBody(spec)).toString();
         assertEquals(List.of(
                         "request: GET /api/v1/vmm.ping",
                         "request: PUT /api/v1/vm.create " + created,
@@ -88,7 +88,7 @@ class CloudHypervisorVmTest {
     void refusedVmCreateIsReportedAndLeavesNoProcessBehind() throws Exception {
         VmSpec spec = pod("pod-refused");
         VmmException e = assertThrows(VmmException.class,
-                () -> new CloudHypervisor(fakeBinary("export FAKE_CH_FAIL=vm.create")).create(spec));
+                () -> new CloudHypervisor(fakeBinary("export FAKE_CH_FAIL=vm.create"), "auto").create(spec));
         assertTrue(e.getMessage().startsWith("cloud-hypervisor: vm.create for pod pod-refused failed: 500 Internal"
                 + " Server Error: Error from API: fake failure of vm.create"), e.getMessage());
         assertEquals(List.of(), processesMentioning(spec.runDir().toString()));
@@ -101,7 +101,7 @@ class CloudHypervisorVmTest {
         Path script = dir.resolve("broken-cloud-hypervisor");
         Files.writeString(script, "#!/bin/sh\necho 'Error: Failed to open hypervisor interface' >&2\nexit 1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(script).create(spec));
+        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(script, "auto").create(spec));
         assertTrue(e.getMessage().contains("exited with status 1"), e.getMessage());
         assertTrue(e.getMessage().contains("Failed to open hypervisor interface"), e.getMessage());
         assertTrue(e.getMessage().contains("pod-dies"), e.getMessage());
@@ -110,7 +110,7 @@ class CloudHypervisorVmTest {
     @Test
     void vmmThatDoesNotExitIsKilledWhenTheGraceIsOver() throws Exception {
         VmSpec spec = pod("pod-wedged");
-        try (CloudHypervisorVm vm = new CloudHypervisor(fakeBinary("export FAKE_CH_HANG=1")).create(spec)) {
+        try (CloudHypervisorVm vm = new CloudHypervisor(fakeBinary("export FAKE_CH_HANG=1"), "auto").create(spec)) {
             ProcessHandle vmm = vm.hostProcesses().getFirst();
             long start = System.nanoTime();
             vm.stop(Duration.ofSeconds(1));
@@ -123,7 +123,7 @@ class CloudHypervisorVmTest {
     @Test
     void closeWithoutStopKillsTheVmmAndRemovesItsSockets() throws Exception {
         VmSpec spec = pod("pod-close");
-        CloudHypervisorVm vm = new CloudHypervisor(fakeBinary("")).create(spec);
+        CloudHypervisorVm vm = new CloudHypervisor(fakeBinary(""), "auto").create(spec);
         ProcessHandle vmm = vm.hostProcesses().getFirst();
         vm.close();
         assertFalse(vmm.isAlive());
@@ -137,7 +137,7 @@ class CloudHypervisorVmTest {
     void missingBinaryIsNamedWithTheFix() throws IOException {
         VmSpec spec = pod("pod-nobin");
         VmmException e = assertThrows(VmmException.class,
-                () -> new CloudHypervisor(dir.resolve("none/cloud-hypervisor")).create(spec));
+                () -> new CloudHypervisor(dir.resolve("none/cloud-hypervisor"), "auto").create(spec));
         assertEquals("VM pod-nobin: Cloud Hypervisor is not installed at " + dir.resolve("none/cloud-hypervisor")
                 + ": install its static binary there (or set cloud_hypervisor_path in /etc/podvisor/config.toml)",
                 e.getMessage());
@@ -149,7 +149,7 @@ class CloudHypervisorVmTest {
         Path missing = dir.resolve("image/vmlinux-gone");
         VmSpec spec = new VmSpec(good.name(), new GuestImage(missing, good.image().initramfs(),
                 good.image().runtimeDisk(), "0.1.0"), 1, 128, good.runDir(), List.of(), List.of(), null, 3, List.of());
-        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(fakeBinary("")).create(spec));
+        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(fakeBinary(""), "auto").create(spec));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 
@@ -158,7 +158,7 @@ class CloudHypervisorVmTest {
         VmSpec good = pod("pod-deep");
         Path deep = Files.createDirectories(dir.resolve("d".repeat(60)).resolve("e".repeat(40)));
         VmSpec spec = new VmSpec(good.name(), good.image(), 1, 128, deep, List.of(), List.of(), null, 3, List.of());
-        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(fakeBinary("")).create(spec));
+        VmmException e = assertThrows(VmmException.class, () -> new CloudHypervisor(fakeBinary(""), "auto").create(spec));
         assertTrue(e.getMessage().contains("too long for a unix socket"), e.getMessage());
         assertEquals(List.of(), processesMentioning(deep.toString()));
     }

@@ -1,6 +1,7 @@
 package io.podvisor.hypervisor.cloudhypervisor;
 
 import io.podvisor.hypervisor.GuestImage;
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmSpec.FsShare;
 import io.podvisor.hypervisor.VmSpec.NetDevice;
@@ -14,6 +15,9 @@ final class PodShapes {
     static final GuestImage IMAGE = new GuestImage(Path.of("/var/cache/podvisor/images/current/vmlinux"),
             Path.of("/var/cache/podvisor/images/current/initramfs.cpio"),
             Path.of("/var/cache/podvisor/images/current/runtime.erofs"), "0.1.0");
+
+    static final RuntimeDisk PMEM = new RuntimeDisk(RuntimeDisk.Transport.PMEM, "test");
+    static final RuntimeDisk VIRTIO_BLK = new RuntimeDisk(RuntimeDisk.Transport.VIRTIO_BLK, "test");
 
     private PodShapes() {}
 

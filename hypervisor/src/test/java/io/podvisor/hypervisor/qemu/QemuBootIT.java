@@ -75,7 +75,7 @@ class QemuBootIT {
 
     private Vmm create(String name, List<String> kernelArgs) throws VmmException {
         VmSpec spec = new VmSpec(name, image, 2, 256, tmp, List.of(), List.of(), null, 3, kernelArgs);
-        return new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec);
+        return new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true, "auto").create(spec);
     }
 
     @Test
@@ -130,7 +130,7 @@ class QemuBootIT {
         Path notASocket = Files.createFile(tmp.resolve("fs.sock"));
         VmSpec spec = new VmSpec("dies-it", image, 1, 256, tmp, List.of(new VmSpec.FsShare("pod", notASocket)),
                 List.of(), null, 3, List.of());
-        try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec)) {
+        try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true, "auto").create(spec)) {
             VmmException e = assertThrows(VmmException.class, vm::boot);
             assertTrue(e.getMessage().startsWith("VM dies-it: qemu exited with status 1 while booting"), e.getMessage());
             assertTrue(e.getMessage().contains(notASocket.toString()), e.getMessage());
@@ -147,7 +147,7 @@ class QemuBootIT {
             Path netns = Path.of("/var/run/netns", ns);
             VmSpec spec = new VmSpec("netns-it", image, 1, 256, tmp, List.of(),
                     List.of(new VmSpec.NetDevice("tap0", "02:00:00:00:00:07")), netns, 3, List.of());
-            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec)) {
+            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true, "auto").create(spec)) {
                 vm.boot();
                 long pid = vm.hostProcesses().getFirst().pid();
                 Object qemuNs = Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino");
@@ -168,7 +168,7 @@ class QemuBootIT {
             virtiofsd.awaitSocket(socket, Duration.ofSeconds(10));
             VmSpec spec = new VmSpec("fs-it", image, 1, 256, tmp, List.of(new VmSpec.FsShare("pod", socket)),
                     List.of(), null, 3, List.of());
-            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec)) {
+            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true, "auto").create(spec)) {
                 vm.boot();
                 assertEquals(VmState.RUNNING, vm.state());
                 assertTrue(virtiofsd.isAlive(), VmmProcess.tail(tmp.resolve("virtiofsd.log"), 5));

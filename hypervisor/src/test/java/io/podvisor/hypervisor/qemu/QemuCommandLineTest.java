@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.podvisor.hypervisor.Acceleration;
 import io.podvisor.hypervisor.GuestImage;
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmmException;
+import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class QemuCommandLineTest {
     private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
@@ -24,8 +27,11 @@ class QemuCommandLineTest {
         return new VmSpec("pod-1", IMAGE, 2, 256, runDir, shares, nets, netns, 7, List.of("podvisor.debug=1"));
     }
 
+    private static final RuntimeDisk VIRTIO_BLK = new RuntimeDisk(RuntimeDisk.Transport.VIRTIO_BLK, "test");
+    private static final RuntimeDisk PMEM = new RuntimeDisk(RuntimeDisk.Transport.PMEM, "test");
+
     private static List<String> argv(VmSpec spec, Acceleration accel) throws VmmException {
-        return QemuCommandLine.build(QEMU, spec, accel, 2_095_996, QemuFiles.of(spec));
+        return QemuCommandLine.build(QEMU, spec, accel, 2_095_996, QemuFiles.of(spec), VIRTIO_BLK);
     }
 
     private static final List<String> SIMPLE_TCG = List.of(
@@ -49,7 +55,8 @@ class QemuCommandLineTest {
             "-drive", "file=/img/runtime.erofs,format=raw,if=none,id=runtime,readonly=on",
             "-device", "virtio-blk-device,drive=runtime",
             "-chardev", "socket,id=vsock,path=/run/pv/pod-1/vhost-vsock.sock",
-            "-device", "vhost-user-vsock-device,chardev=vsock");
+            "-device", "vhost-user-vsock-device,chardev=vsock",
+            "-device", "virtio-balloon-device,free-page-reporting=on");
 
     @Test
     void plainVmUnderTcg() throws Exception {
@@ -83,6 +90,33 @@ class QemuCommandLineTest {
                 "-device", "vhost-user-fs-device,chardev=fs1,tag=extra",
                 "-netdev", "tap,id=net0,ifname=tap0_kata,script=no,downscript=no",
                 "-device", "virtio-net-device,netdev=net0,mac=02:42:ac:11:00:02"), a.subList(SIMPLE_TCG.size(), a.size()));
+    }
+
+    @Test
+    void pmemRuntimeDiskTakesAQ35MachineWithPciDevices(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("runtime.erofs");
+        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(6L << 20);
+        }
+        GuestImage image = new GuestImage(IMAGE.kernel(), IMAGE.initramfs(), disk, "0.1.0");
+        VmSpec spec = new VmSpec("pod-1", image, 2, 256, Path.of("/run/pv/pod-1"),
+                List.of(new VmSpec.FsShare("pod", Path.of("/run/pv/pod-1/fs.sock"))),
+                List.of(new VmSpec.NetDevice("tap0", "02:42:ac:11:00:02")), null, 7, List.of());
+
+        List<String> a = QemuCommandLine.build(QEMU, spec, TCG, 2_095_996, QemuFiles.of(spec), PMEM);
+
+        assertEquals("q35,vmport=off,smbus=off,sata=off,hpet=off,memory-backend=mem", a.get(a.indexOf("-M") + 1));
+        assertEquals("256M,slots=1,maxmem=262M", a.get(a.indexOf("-m") + 1));
+        assertTrue(a.contains("memory-backend-file,id=runtime,mem-path=" + disk + ",size=" + (6L << 20)
+                + ",share=on,readonly=on"), a.toString());
+        assertTrue(a.contains("virtio-pmem-pci,memdev=runtime"), a.toString());
+        assertTrue(a.get(a.indexOf("-append") + 1).endsWith(" podvisor.runtime_disk=pmem swiotlb=noforce"), a.toString());
+        assertTrue(a.contains("vhost-user-vsock-pci-non-transitional,chardev=vsock"), a.toString());
+        assertTrue(a.contains("vhost-user-fs-pci,chardev=fs0,tag=pod"), a.toString());
+        assertTrue(a.contains("virtio-net-pci-non-transitional,netdev=net0,mac=02:42:ac:11:00:02"), a.toString());
+        assertTrue(a.contains("virtio-balloon-pci-non-transitional,free-page-reporting=on"), a.toString());
+        assertTrue(a.stream().noneMatch(arg -> arg.contains("mmio") || arg.contains("-device,") || arg.contains("-drive")),
+                "no virtio-mmio device or block drive on q35: " + a);
     }
 
     @Test

@@ -75,7 +75,7 @@ class VirtiofsGuestIT {
              Virtiofsd virtiofsd = Virtiofsd.start("vfs-it", Virtiofsd.findBinary(), shared.path(), runDir, "podfs")) {
             VmSpec spec = new VmSpec("vfs-it", image, 1, 256, runDir, List.of(virtiofsd.share()), List.of(), null, 3,
                     List.of());
-            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true).create(spec)) {
+            try (Vmm vm = new QemuHypervisor(QemuHypervisor.DEFAULT_BINARY, true, "auto").create(spec)) {
                 vm.boot();
                 awaitConsole(vm.consoleLog(), "guest: share mounted");
 

@@ -43,6 +43,7 @@ class ConfigExampleTest {
         PodvisorConfig defaults = PodvisorConfig.defaults();
         assertEquals(new PodvisorConfig(defaults.hypervisor(), defaults.kvm(), config.imageDir(), defaults.runDir(),
                 defaults.defaultVcpus(), defaults.defaultMemoryMiB(), defaults.agentReadyTimeoutSeconds(),
-                defaults.qemuPath(), defaults.cloudHypervisorPath(), defaults.virtiofsdPath()), config);
+                defaults.qemuPath(), defaults.cloudHypervisorPath(), defaults.virtiofsdPath(),
+                defaults.guestOverheadMemoryMiB(), defaults.minPodMemoryMiB(), defaults.runtimeDisk()), config);
     }
 }

@@ -4,6 +4,7 @@ import io.podvisor.hypervisor.Acceleration;
 import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Hypervisor;
 import io.podvisor.hypervisor.HypervisorSelection;
+import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmmException;
 import io.podvisor.hypervisor.cloudhypervisor.CloudHypervisor;
 import io.podvisor.hypervisor.qemu.QemuHypervisor;
@@ -22,13 +23,21 @@ public final class Hypervisors {
     public static Hypervisor select(PodvisorConfig config, String override) throws VmmException {
         HypervisorSelection selection = selection(config, override).requireUsable();
         return switch (selection.hypervisor()) {
-            case HypervisorSelection.CLOUD_HYPERVISOR -> new CloudHypervisor(selection.cloudHypervisorBinary());
+            case HypervisorSelection.CLOUD_HYPERVISOR -> new CloudHypervisor(selection.cloudHypervisorBinary(), config.runtimeDisk());
             default -> qemu(config);
         };
     }
 
     static QemuHypervisor qemu(PodvisorConfig config) {
-        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"));
+        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"), config.runtimeDisk());
+    }
+
+    /** How the selected VMM gets the guest image's runtime disk to guests, and why. */
+    public static RuntimeDisk runtimeDisk(PodvisorConfig config, HypervisorSelection selection) throws VmmException {
+        GuestImage image = GuestImage.load(config.imageDir());
+        return selection.hypervisor().equals(HypervisorSelection.CLOUD_HYPERVISOR)
+                ? new CloudHypervisor(selection.cloudHypervisorBinary(), config.runtimeDisk()).runtimeDisk(image)
+                : qemu(config).runtimeDisk(image);
     }
 
     /** Whether KVM can boot this node's guest image (probed once, then remembered). */

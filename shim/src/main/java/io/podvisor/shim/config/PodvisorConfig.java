@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.podvisor.hypervisor.RuntimeDisk;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +29,8 @@ public record PodvisorConfig(
         @JsonProperty("cloud_hypervisor_path") Path cloudHypervisorPath,
         @JsonProperty("virtiofsd_path") Path virtiofsdPath,
         @JsonProperty("guest_overhead_memory_mib") Long guestOverheadMemoryMiB,
-        @JsonProperty("min_pod_memory_mib") Long minPodMemoryMiB) {
+        @JsonProperty("min_pod_memory_mib") Long minPodMemoryMiB,
+        @JsonProperty("runtime_disk") String runtimeDisk) {
 
     public static final Path DEFAULT_PATH = Path.of("/etc/podvisor/config.toml");
     /** What the guest needs besides the pod's containers; see install/config.toml.example. */
@@ -47,6 +49,7 @@ public record PodvisorConfig(
         virtiofsdPath = virtiofsdPath != null ? virtiofsdPath : Path.of("/usr/lib/qemu/virtiofsd");
         guestOverheadMemoryMiB = guestOverheadMemoryMiB != null ? guestOverheadMemoryMiB : DEFAULT_GUEST_OVERHEAD_MIB;
         minPodMemoryMiB = minPodMemoryMiB != null ? minPodMemoryMiB : 16L;
+        runtimeDisk = runtimeDisk != null ? runtimeDisk : "auto";
         requirePositive("default_vcpus", defaultVcpus);
         requirePositive("default_memory_mib", defaultMemoryMiB);
         requirePositive("guest_overhead_memory_mib", guestOverheadMemoryMiB);
@@ -54,6 +57,10 @@ public record PodvisorConfig(
         if (!hypervisor.equals("auto") && !hypervisor.equals("qemu") && !hypervisor.equals("cloud-hypervisor")) {
             throw new IllegalArgumentException("hypervisor = \"" + hypervisor
                     + "\" is not known: use \"auto\", \"cloud-hypervisor\" or \"qemu\"");
+        }
+        if (!RuntimeDisk.SETTINGS.contains(runtimeDisk)) {
+            throw new IllegalArgumentException("runtime_disk = \"" + runtimeDisk + "\" is not known: use \"auto\","
+                    + " \"pmem\" or \"virtio-blk\"");
         }
         if (!kvm.equals("auto") && !kvm.equals("off")) {
             throw new IllegalArgumentException("kvm = \"" + kvm + "\" is not known: use \"auto\" or \"off\"");
@@ -65,11 +72,11 @@ public record PodvisorConfig(
             Long defaultMemoryMiB, Integer agentReadyTimeoutSeconds, Path qemuPath, Path cloudHypervisorPath,
             Path virtiofsdPath) {
         this(hypervisor, kvm, imageDir, runDir, defaultVcpus, defaultMemoryMiB, agentReadyTimeoutSeconds, qemuPath,
-                cloudHypervisorPath, virtiofsdPath, null, null);
+                cloudHypervisorPath, virtiofsdPath, null, null, null);
     }
 
     public static PodvisorConfig defaults() {
-        return new PodvisorConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new PodvisorConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static void requirePositive(String key, Number value) {

@@ -41,9 +41,14 @@ public final class ShimMain {
         try {
             return switch (parsed.action()) {
                 case "start" -> {
-                    String address = new StartCommand(ShimAddress.DEFAULT_SOCKET_DIR, SelfCommand.prefix(args),
-                            Duration.ofSeconds(60)).run(parsed, bundle);
-                    System.out.print(address);
+                    StartInput input = StartInput.read(System.in, parsed.id());
+                    ContainerdVersion containerd = input.containerdVersion(parsed.address()).requireSupported();
+                    RuntimeOptions options = RuntimeOptions.from(input.options());
+                    Path socketDir = input.bootstrap().filter(b -> b.hasSocketDir() && !b.getSocketDir().isEmpty())
+                            .map(b -> Path.of(b.getSocketDir())).orElse(ShimAddress.DEFAULT_SOCKET_DIR);
+                    String address = new StartCommand(socketDir, SelfCommand.prefix(args), Duration.ofSeconds(60))
+                            .run(parsed, bundle, options);
+                    System.out.print(StartReply.json(containerd.startReplyVersion(), address));
                     System.out.flush();
                     yield 0;
                 }

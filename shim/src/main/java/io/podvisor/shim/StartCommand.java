@@ -39,6 +39,11 @@ final class StartCommand {
 
     /** Returns the {@code unix://} address to print. */
     String run(ShimArgs args, Path bundle) throws ShimException {
+        return run(args, bundle, RuntimeOptions.none());
+    }
+
+    /** Returns the {@code unix://} address to print; a new shim reads the config file the options name. */
+    String run(ShimArgs args, Path bundle, RuntimeOptions options) throws ShimException {
         String groupId = groupId(args.id(), bundle);
         Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
         String address = ShimAddress.toAddress(socket);
@@ -48,7 +53,7 @@ final class StartCommand {
             } catch (IOException e) {
                 throw new ShimException("cannot remove stale shim socket " + socket + ": " + e.getMessage(), e);
             }
-            String answer = spawn(args, bundle, socket);
+            String answer = spawn(args, bundle, socket, options);
             if (answer.equals(IN_USE) && !ShimAddress.canConnect(socket)) {
                 throw new ShimException("shim socket " + socket + " of " + groupId + " exists but nothing answers on it");
             }
@@ -70,7 +75,7 @@ final class StartCommand {
         }
     }
 
-    private String spawn(ShimArgs args, Path bundle, Path socket) throws ShimException {
+    private String spawn(ShimArgs args, Path bundle, Path socket, RuntimeOptions options) throws ShimException {
         List<String> command = new ArrayList<>(selfCommand);
         command.addAll(List.of("-namespace", args.namespace(), "-id", args.id(), "-address", args.address(),
                 "-publish-binary", args.publishBinary(), "-socket", socket.toString()));
@@ -79,10 +84,11 @@ final class StartCommand {
         }
         Process shim;
         try {
-            shim = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(bundle.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            options.configPath().ifPresent(config -> builder.environment().put("PODVISOR_CONFIG", config.toString()));
+            shim = builder.start();
         } catch (IOException e) {
             throw new ShimException("cannot start the shim for " + args.id() + ": " + e.getMessage(), e);
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerState;
@@ -30,26 +31,35 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Pods with runtime handler "podvisor" through containerd's CRI: the sandbox is a VM. */
+/** Pods with runtime handler "podvisor" through containerd's CRI, on containerd 1.7 and 2.1: the sandbox is a VM. */
 @Timeout(600)
+@ParameterizedClass
+@EnumSource(ContainerdRelease.class)
 class CriPodvisorIT {
     private static final long EXEC_TIMEOUT = 120;
     private static CriTestBed bed;
 
-    @BeforeAll
-    static void start() throws Exception {
-        bed = CriTestBed.start(true);
+    @Parameter
+    ContainerdRelease release;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ContainerdRelease release) throws Exception {
+        bed = CriTestBed.start(release, true);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         if (bed != null) {
             bed.close();
+            bed = null;
         }
     }
 
@@ -79,6 +89,10 @@ class CriPodvisorIT {
                 assertEquals(stdout(pod.exec(web, EXEC_TIMEOUT, "readlink", link)), stdout(pod.exec(client, EXEC_TIMEOUT, "readlink", link)));
             }
             assertEquals("two-pod\n", stdout(pod.exec(client, EXEC_TIMEOUT, "hostname")));
+            // containerd 2.x gives every sandbox net.ipv4.ip_unprivileged_port_start = 0: set in the pod's (the guest's)
+            // network namespace; 1.7 leaves the kernel's default.
+            String portStart = release == ContainerdRelease.V1_7 ? "1024\n" : "0\n";
+            assertEquals(portStart, stdout(pod.exec(client, EXEC_TIMEOUT, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start")));
             assertEquals("0::/\n", stdout(pod.exec(client, EXEC_TIMEOUT, "cat", "/proc/self/cgroup")));
 
             String podIp = pod.status().getStatus().getNetwork().getIp();

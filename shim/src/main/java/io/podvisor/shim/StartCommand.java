@@ -46,6 +46,11 @@ final class StartCommand {
     String run(ShimArgs args, Path bundle, RuntimeOptions options) throws ShimException {
         String groupId = groupId(args.id(), bundle);
         Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
+        // The shim binds "<socket>.<pid>.binding" first (pids have up to 7 digits); sun_path holds 107 bytes.
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 16 > 107) {
+            throw new ShimException("containerd's socket_dir " + socketDir + " is too long for the shim's unix socket "
+                    + socket.getFileName() + " (at most 107 bytes in all): configure a shorter one");
+        }
         String address = ShimAddress.toAddress(socket);
         if (!ShimAddress.canConnect(socket)) {
             try {

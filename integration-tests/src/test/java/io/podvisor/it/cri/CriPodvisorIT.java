@@ -226,6 +226,29 @@ class CriPodvisorIT {
             stdout(pod.exec(keeper, EXEC_TIMEOUT, "sh", "-c", "echo from-the-pod > /data/out"));
             assertEquals("from-the-pod\n", Files.readString(data.resolve("out")));
 
+            // Over its own memory limit, a container is OOM-killed in the guest and the CRI says so, as with runc.
+            String hog = pod.startContainer(CriPod.container("hog", CriTestBed.BUSYBOX_IMAGE, List.of("tail", "/dev/zero"))
+                    .setLinux(LinuxContainerConfig.newBuilder().setResources(memoryLimit(24))));
+            ContainerStatus oomKilled = await("the OOM kill of container " + hog, () -> pod.containerStatus(hog),
+                    s -> s.getState() == ContainerState.CONTAINER_EXITED && !s.getReason().isEmpty());
+            assertEquals(137, oomKilled.getExitCode(), oomKilled.toString());
+            assertEquals("OOMKilled", oomKilled.getReason(), oomKilled.toString());
+            assertEquals(ContainerState.CONTAINER_RUNNING, pod.containerStatus(keeper).getState(), "the pod's other container");
+            pod.removeContainer(hog);
+
+            // Log rotation as kubelet does it: rename the log file, ReopenContainerLog, and the output goes on in a new file.
+            String talker = pod.startContainer("talker", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.2; done"));
+            Path log = pod.logFile("talker");
+            await("the first line of " + log, () -> linesOf(log), lines -> lines.stream().anyMatch(l -> l.endsWith(" tick-1")));
+            Path rotated = Files.move(log, log.resolveSibling("talker.log.1"));
+            pod.reopenLog(talker);
+            List<String> fresh = await("lines in the reopened " + log, () -> linesOf(log), lines -> lines.size() >= 2);
+            assertTrue(fresh.stream().allMatch(l -> l.contains(" stdout F tick-")), "new log: " + fresh);
+            assertTrue(Files.readAllLines(rotated).stream().noneMatch(fresh::contains), "the rotated file has only older lines");
+            pod.stopContainer(talker, 0);
+            pod.removeContainer(talker);
+
             // containerd 1.7 makes the task, and so asks the shim, at StartContainer.
             String tiny = pod.createContainer(CriPod.container("tiny", CriTestBed.BUSYBOX_IMAGE, List.of("true"))
                     .setLinux(LinuxContainerConfig.newBuilder().setResources(memoryLimit(2))));
@@ -268,6 +291,15 @@ class CriPodvisorIT {
         assertEquals(0, response.getExitCode(), "stderr: " + response.getStderr().toStringUtf8()
                 + "\ncontainerd log:\n" + bed.containerd().logTail());
         return response.getStdout().toStringUtf8();
+    }
+
+    /** A file's lines, none while it does not exist. */
+    private static List<String> linesOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static <T> T await(String what, Supplier<T> poll, Predicate<T> done) throws InterruptedException {

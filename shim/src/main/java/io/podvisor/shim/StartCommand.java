@@ -37,17 +37,12 @@ final class StartCommand {
         this.readyTimeout = readyTimeout;
     }
 
-    /** Returns the {@code unix://} address to print. */
-    String run(ShimArgs args, Path bundle) throws ShimException {
-        return run(args, bundle, RuntimeOptions.none());
-    }
-
     /** Returns the {@code unix://} address to print; a new shim reads the config file the options name. */
     String run(ShimArgs args, Path bundle, RuntimeOptions options) throws ShimException {
         String groupId = groupId(args.id(), bundle);
         Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
         // The shim binds "<socket>.<pid>.binding" first (pids have up to 7 digits); sun_path holds 107 bytes.
-        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 16 > 107) {
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length + 16 > 107) {
             throw new ShimException("containerd's socket_dir " + socketDir + " is too long for the shim's unix socket "
                     + socket.getFileName() + " (at most 107 bytes in all): configure a shorter one");
         }

@@ -6,6 +6,7 @@ import io.podvisor.proto.containerd.runtime.bootstrap.v1.BootstrapParams;
 import io.podvisor.proto.containerd.runtime.bootstrap.v1.Extension;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -52,6 +53,11 @@ record StartInput(Optional<BootstrapParams> bootstrap, Optional<Any> options) {
             throw new ShimException("start's stdin (" + input.length + " bytes) holds neither containerd's BootstrapParams "
                     + "nor runtime options: " + e.getMessage(), e);
         }
+    }
+
+    /** Where containerd 2.3+ wants the shim's socket, if it says. */
+    Optional<Path> socketDir() {
+        return bootstrap.filter(b -> b.hasSocketDir() && !b.getSocketDir().isEmpty()).map(b -> Path.of(b.getSocketDir()));
     }
 
     /** The calling containerd's version: from BootstrapParams, else asked of containerd at {@code grpcAddress}. */

@@ -38,6 +38,14 @@ public final class CriTestBed implements AutoCloseable {
 
     /** With runc only ({@code podvisor == false}) or with handler "podvisor" from the repository's install/ dir too. */
     public static CriTestBed start(ContainerdRelease release, boolean podvisor) throws IOException {
+        return start(release, podvisor, "");
+    }
+
+    /**
+     * As {@link #start(ContainerdRelease, boolean)}, with {@code podvisorToml} after the podvisor runtime's section of
+     * containerd's config (such as its {@code options} table, under {@link ContainerdRelease#runtimesSection()}).
+     */
+    public static CriTestBed start(ContainerdRelease release, boolean podvisor, String podvisorToml) throws IOException {
         ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withRelease(release).withCri();
         if (podvisor) {
             // -Dpodvisor.shimDir=<prefix>/bin runs an installed shim instead of the checkout's.
@@ -49,7 +57,8 @@ public final class CriTestBed implements AutoCloseable {
                       runtime_type = "io.containerd.runc.v2"
                     [%1$s.%2$s]
                       runtime_type = "io.containerd.podvisor.v2"
-                    """.formatted(release.runtimesSection(), PODVISOR_HANDLER));
+                    %3$s
+                    """.formatted(release.runtimesSection(), PODVISOR_HANDLER, podvisorToml));
         }
         ContainerdHarness containerd = ContainerdHarness.start(options);
         try {

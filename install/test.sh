@@ -12,7 +12,8 @@ if [ -x install/containerd/install-containerd.sh ]; then
   install/containerd/install-containerd.sh
 fi
 # The integration tests run on containerd 1.7 (the system's) and 2.1.9 (Debian sid's, unpacked privately).
-echo "containerd 2: $(install/containerd/install-containerd-2.sh)" >&2
+containerd2_bin=$(install/containerd/install-containerd-2.sh)
+echo "containerd 2: $containerd2_bin" >&2
 echo "== build" >&2
 mvn -B -q -DskipTests install
 echo "== guest image" >&2

@@ -2,13 +2,17 @@
 # Installs Podvisor on a node: the shim and the podvisor CLI with their jars, the guest image,
 # /etc/podvisor/config.toml, and containerd's registration of the CRI runtime handler "podvisor".
 #
-#   install/install.sh [--prefix DIR] [--root DIR] [--containerd-config FILE] [--image-dir DIR] [--jars DIR]
+#   install/install.sh [--prefix DIR] [--root DIR] [--containerd-config FILE] [--containerd-version V]
+#                      [--image-dir DIR] [--jars DIR]
 #
 #   --prefix DIR              bin/ and lib/podvisor/ go under DIR (default /usr/local)
 #   --root DIR                write everything under DIR (a test's or image builder's root, /host in the
 #                             DaemonSet); the files written still name the node's paths, without DIR
 #   --containerd-config FILE  containerd's config (default /etc/containerd/config.toml); a drop-in is written
 #                             to conf.d/podvisor.toml next to it and added to the config's imports
+#   --containerd-version V    the node's containerd (1.7 or 2.x), for a node without a containerd config;
+#                             by default `containerd --version` of the node's binary, else 1.7. With a
+#                             config, its `version` decides: 2 is containerd 1.7's form, 3 is 2.x's
 #   --image-dir DIR           the guest image to install (default /var/cache/podvisor/images/current, made by
 #                             rootfs-builder/build.sh); read from this machine, not from under --root
 #   --jars DIR                the shim build: podvisor-shim-*.jar and lib/*.jar (default shim/target of this
@@ -16,10 +20,12 @@
 #
 # Installs <prefix>/bin/{containerd-shim-podvisor-v2,podvisor,launcher.sh}, <prefix>/lib/podvisor/ (jars
 # and uninstall.sh), /var/lib/podvisor/images/<hash>/ with a `current` link, /etc/podvisor/config.toml
-# (never overwritten) and the containerd drop-in. containerd 1.7 does not merge an imported file's plugin
-# section into the config's but takes it whole, so the drop-in repeats the CRI tables containerd uses now
-# (the config's, or those of the last imported file that has some) and adds the runtime to them: after
-# changing CRI settings, run install.sh again. Running it again updates the files and keeps the first
+# (never overwritten) and the containerd drop-in. containerd 2.x (config version 3) merges an imported
+# file's plugin tables into the config's: its drop-in only adds the runtime to
+# [plugins."io.containerd.cri.v1.runtime"]. containerd 1.7 (version 2) does not merge an imported file's
+# plugin section into the config's but takes it whole, so its drop-in repeats the CRI tables containerd
+# uses now (the config's, or those of the last imported file that has some) and adds the runtime to them:
+# after changing CRI settings, run install.sh again. Running it again updates the files and keeps the first
 # backup of containerd's config. It does not restart containerd: it says how. uninstall.sh undoes it all
 # and restores containerd's config byte for byte.
 set -euo pipefail
@@ -31,6 +37,7 @@ root=
 containerd_config=/etc/containerd/config.toml
 image_src=/var/cache/podvisor/images/current
 jars=$repo/shim/target
+containerd_version=
 
 state_dir=/var/lib/podvisor/install
 images_dir=/var/lib/podvisor/images
@@ -49,6 +56,7 @@ while [ $# -gt 0 ]; do
         --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
         --root) root=${2:?--root needs a directory}; shift 2 ;;
         --containerd-config) containerd_config=${2:?--containerd-config needs a file}; shift 2 ;;
+        --containerd-version) containerd_version=${2:?--containerd-version needs a version}; shift 2 ;;
         --image-dir) image_src=${2:?--image-dir needs a directory}; shift 2 ;;
         --jars) jars=${2:?--jars needs a directory}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -154,16 +162,39 @@ imported_files() {
 
 # containerd 1.x takes the CRI section of the last file it loads that has one, whole: the drop-in must
 # repeat that section (from "cri_source") and be the last file to have one.
+# The config version of a node without a config: 3 for containerd 2.x, 2 for 1.7.
+version_of_binary() {
+    local v=$containerd_version bin
+    if [ -z "$v" ]; then
+        for bin in "$(host /usr/local/bin/containerd)" "$(host /usr/bin/containerd)"; do
+            if [ -x "$bin" ]; then v=$("$bin" --version 2>/dev/null | awk '{print $3}'); break; fi
+        done
+    fi
+    case "${v#v}" in
+        ''|1.7|1.7.*) echo 2 ;;
+        2|2.*) echo 3 ;;
+        *) echo "podvisor install: ERROR: containerd $v is not supported: podvisor supports containerd 1.7 and 2.x" >&2
+           return 1 ;;
+    esac
+}
 cri_source=
+format=
 if [ -L "$cfg_host" ]; then
     die "$containerd_config is a symbolic link: pass the file it points to with --containerd-config"
 elif [ -e "$cfg_host" ]; then
-    version=$(config_version "$cfg_host")
-    if [ "$version" = 3 ]; then
-        die "$containerd_config is a containerd 2.x config (version = 3): this installer registers the runtime with containerd 1.7 (version = 2)"
-    elif [ -z "$version" ] && grep -q '^[[:space:]]*\[[[:space:]]*plugins' "$cfg_host"; then
-        die "$containerd_config is a version 1 config: add 'version = 2' and name the CRI plugin $cri (containerd 1.7's form)"
+    format=$(config_version "$cfg_host")
+    if [ -z "$format" ] && grep -q '^[[:space:]]*\[[[:space:]]*plugins' "$cfg_host"; then
+        die "$containerd_config is a version 1 config: add 'version = 2' and name the CRI plugin $cri (containerd 1.7's form), or write containerd 2.x's 'version = 3' form"
     fi
+    case "$format" in
+        ''|2) format=2 ;;
+        3) ;;
+        *) die "$containerd_config has version = $format, which neither containerd podvisor supports reads (2: containerd 1.7, 3: containerd 2.x)" ;;
+    esac
+else
+    format=$(version_of_binary) || exit 1
+fi
+if [ -e "$cfg_host" ] && [ "$format" = 2 ]; then
     mapfile -t loaded < <(imported_files)
     after_dropin=
     for f in "$containerd_config" ${loaded[@]+"${loaded[@]}"}; do
@@ -300,7 +331,25 @@ fi
 # --- containerd: the drop-in, and its place in the config's imports ---
 
 ensure_dir "$(dirname "$dropin")"
-{
+# containerd 2.x: the CRI runtime plugin's tables merge with the config's; the runtime is all there is to add.
+dropin_v3() {
+    cat <<END
+# Written by Podvisor's install.sh; uninstall.sh removes it. containerd reads it through the imports
+# line of $containerd_config, after restarting. containerd 2.x merges these tables into its config's.
+version = 3
+
+# RuntimeClass handler "podvisor": each pod runs in a VM of its own.
+[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.podvisor]
+  runtime_type = "io.containerd.podvisor.v2"
+  runtime_path = "$shim_path"
+  # A privileged container gets the VM's devices, not the host's.
+  privileged_without_host_devices = true
+  # Pod annotations passed to the shim (per-pod settings).
+  pod_annotations = ["io.podvisor.*"]
+END
+}
+# containerd 1.7: the drop-in's CRI section replaces the config's, so it repeats it.
+dropin_v2() {
     cat <<EOF
 # Written by Podvisor's install.sh; uninstall.sh removes it. containerd reads it through the imports
 # line of $containerd_config, after restarting.
@@ -338,7 +387,8 @@ EOF
   # Pod annotations passed to the shim (per-pod settings).
   pod_annotations = ["io.podvisor.*"]
 EOF
-} >"$(host "$dropin").new.$$"
+}
+"dropin_v$format" >"$(host "$dropin").new.$$"
 chmod 0644 "$(host "$dropin").new.$$"
 mv "$(host "$dropin").new.$$" "$(host "$dropin")"
 own file "$dropin"
@@ -391,7 +441,7 @@ add_import() {
 }
 if [ ! -e "$cfg_host" ]; then
     ensure_dir "$(dirname "$containerd_config")"
-    printf 'version = 2\nimports = [%s]\n' "$entry" >"$cfg_host"
+    printf 'version = %s\nimports = [%s]\n' "$format" "$entry" >"$cfg_host"
     rm -f "$backup"
     : >"$absent"
     own containerd "$containerd_config" "$(sha "$cfg_host")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, builds the project and the guest image,
-# then runs every unit and integration test (real QEMU VMs, real containerd).
+# then runs every unit and integration test (real QEMU VMs, real containerd 1.7 and 2.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -11,6 +11,9 @@ install/setup-host.sh
 if [ -x install/containerd/install-containerd.sh ]; then
   install/containerd/install-containerd.sh
 fi
+# The integration tests run on containerd 1.7 (the system's) and 2.1.9 (Debian sid's, unpacked privately).
+containerd2_bin=$(install/containerd/install-containerd-2.sh)
+echo "containerd 2: $containerd2_bin" >&2
 echo "== build" >&2
 mvn -B -q -DskipTests install
 echo "== guest image" >&2

@@ -85,8 +85,10 @@ public final class Agent {
     private AgentService.Parts parts() {
         Crun crun = new Crun(options.crun().or(() -> ExecutableLookup.findForAgent("crun")).orElse("crun"),
                 options.runDir().resolve("crun"));
+        // Network sysctls go to the guest's network namespace, the pod's; an agent outside a guest has none to give.
+        Path procSys = options.guest() ? Path.of("/proc/sys") : options.runDir().resolve("no-pod-network-sysctls");
         ContainerRegistry containers = new ContainerRegistry(options.runDir().resolve("bundles"), options.cgroupRoot(),
-                crun);
+                crun, procSys);
         OomWatcher oomWatcher = new OomWatcher();
         ContainerLauncher containerProcesses = new ContainerLauncher(containers, crun, oomWatcher,
                 options.runDir().resolve("console"), CONTAINER_START_TIMEOUT);

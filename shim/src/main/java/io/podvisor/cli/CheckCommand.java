@@ -35,7 +35,7 @@ final class CheckCommand {
                 "install qemu-system-common (bookworm) or virtiofsd (trixie); needed for container filesystems", true);
         Optional<String> containerd = commandVersion(Path.of("containerd"), "--version");
         line(containerd.isPresent(), "containerd", containerd.orElse(
-                "not found: install containerd 1.7 (install/containerd/install-containerd.sh does it on Debian)"));
+                "not found: install containerd 1.7 or 2.x (install/containerd/install-containerd.sh installs 1.7 on Debian)"));
         line(true, "vsock", Files.exists(Path.of("/dev/vhost-vsock"))
                 ? "/dev/vhost-vsock present"
                 : "no /dev/vhost-vsock: QEMU VMs use podvisor's own vhost-user-vsock backend (no action needed)");

@@ -9,7 +9,8 @@ import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
 /**
- * {@code containerd-shim-podvisor-v2}: the shim v2 binary. {@code start} prints the shim's address,
+ * {@code containerd-shim-podvisor-v2}: the shim v2 binary. {@code start} reads what containerd put on its
+ * stdin ({@link StartInput}) and prints the shim's address in the JSON reply the calling containerd accepts,
  * {@code delete} prints a DeleteResponse after cleaning up a dead shim, no action runs the
  * long-lived shim, {@code -v} prints the version. The VM side is a {@link SandboxProvider} found
  * with {@link ServiceLoader}, or passed to {@link #run}.
@@ -41,9 +42,13 @@ public final class ShimMain {
         try {
             return switch (parsed.action()) {
                 case "start" -> {
-                    String address = new StartCommand(ShimAddress.DEFAULT_SOCKET_DIR, SelfCommand.prefix(args),
-                            Duration.ofSeconds(60)).run(parsed, bundle);
-                    System.out.print(address);
+                    StartInput input = StartInput.read(System.in, parsed.id());
+                    ContainerdVersion containerd = input.containerdVersion(parsed.address()).requireSupported();
+                    RuntimeOptions options = RuntimeOptions.from(input.options());
+                    Path socketDir = input.socketDir().orElse(ShimAddress.DEFAULT_SOCKET_DIR);
+                    String address = new StartCommand(socketDir, SelfCommand.prefix(args), Duration.ofSeconds(60))
+                            .run(parsed, bundle, options);
+                    System.out.print(StartReply.json(containerd.startReplyVersion(), address));
                     System.out.flush();
                     yield 0;
                 }

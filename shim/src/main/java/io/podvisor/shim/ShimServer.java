@@ -41,7 +41,7 @@ final class ShimServer {
         TaskService tasks = new TaskService(sandbox, publisher, stop::countDown, version);
         TtrpcServer server;
         try {
-            server = TtrpcServer.bind(context.socket(), List.of(tasks.ttrpcService()),
+            server = TtrpcServer.bind(context.socket(), tasks.ttrpcServices(),
                     (message, error) -> log.error(message, error));
         } catch (FileAlreadyExistsException e) {
             startChannel.println(StartCommand.IN_USE);

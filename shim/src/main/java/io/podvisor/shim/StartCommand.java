@@ -37,10 +37,15 @@ final class StartCommand {
         this.readyTimeout = readyTimeout;
     }
 
-    /** Returns the {@code unix://} address to print. */
-    String run(ShimArgs args, Path bundle) throws ShimException {
+    /** Returns the {@code unix://} address to print; a new shim reads the config file the options name. */
+    String run(ShimArgs args, Path bundle, RuntimeOptions options) throws ShimException {
         String groupId = groupId(args.id(), bundle);
         Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
+        // The shim binds "<socket>.<pid>.binding" first (pids have up to 7 digits); sun_path holds 107 bytes.
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length + 16 > 107) {
+            throw new ShimException("containerd's socket_dir " + socketDir + " is too long for the shim's unix socket "
+                    + socket.getFileName() + " (at most 107 bytes in all): configure a shorter one");
+        }
         String address = ShimAddress.toAddress(socket);
         if (!ShimAddress.canConnect(socket)) {
             try {
@@ -48,7 +53,7 @@ final class StartCommand {
             } catch (IOException e) {
                 throw new ShimException("cannot remove stale shim socket " + socket + ": " + e.getMessage(), e);
             }
-            String answer = spawn(args, bundle, socket);
+            String answer = spawn(args, bundle, socket, options);
             if (answer.equals(IN_USE) && !ShimAddress.canConnect(socket)) {
                 throw new ShimException("shim socket " + socket + " of " + groupId + " exists but nothing answers on it");
             }
@@ -70,7 +75,7 @@ final class StartCommand {
         }
     }
 
-    private String spawn(ShimArgs args, Path bundle, Path socket) throws ShimException {
+    private String spawn(ShimArgs args, Path bundle, Path socket, RuntimeOptions options) throws ShimException {
         List<String> command = new ArrayList<>(selfCommand);
         command.addAll(List.of("-namespace", args.namespace(), "-id", args.id(), "-address", args.address(),
                 "-publish-binary", args.publishBinary(), "-socket", socket.toString()));
@@ -79,10 +84,11 @@ final class StartCommand {
         }
         Process shim;
         try {
-            shim = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(bundle.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            options.configPath().ifPresent(config -> builder.environment().put("PODVISOR_CONFIG", config.toString()));
+            shim = builder.start();
         } catch (IOException e) {
             throw new ShimException("cannot start the shim for " + args.id() + ": " + e.getMessage(), e);
         }

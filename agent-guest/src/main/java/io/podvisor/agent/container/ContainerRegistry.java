@@ -17,12 +17,19 @@ public final class ContainerRegistry {
     private final Path bundlesDir;
     private final Path cgroupRoot;
     private final Crun crun;
+    private final Path procSys;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
     public ContainerRegistry(Path bundlesDir, Path cgroupRoot, Crun crun) {
+        this(bundlesDir, cgroupRoot, crun, Path.of("/proc/sys"));
+    }
+
+    /** @param procSys where the pod's network sysctls are written (the guest's {@code /proc/sys}) */
+    public ContainerRegistry(Path bundlesDir, Path cgroupRoot, Crun crun, Path procSys) {
         this.bundlesDir = bundlesDir;
         this.cgroupRoot = cgroupRoot;
         this.crun = crun;
+        this.procSys = procSys;
     }
 
     /**
@@ -42,6 +49,7 @@ public final class ContainerRegistry {
         ObjectNode config;
         try {
             config = GuestSpec.rewrite(hostSpec, id, rootfsPath, sandboxId -> runningInitPid(id, sandboxId));
+            NetworkSysctls.takeFrom(config).apply(procSys);
         } catch (InvalidSpecException e) {
             throw Status.INVALID_ARGUMENT.withDescription("container " + id + ": " + e.getMessage()).asRuntimeException();
         }

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,44 +31,56 @@ public final class ContainerdHarness implements AutoCloseable {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
     private static final String BOOTED = "containerd successfully booted";
 
+    /** The CRI sandbox (pause) image: containerd 1.7's default, built locally so nothing is pulled. */
+    public static final String SANDBOX_IMAGE = "registry.k8s.io/pause:3.8";
+
     private final Path dir;
     private final Path address;
-    private final Process containerd;
+    private final Path config;
+    private final Options options;
     private final Path log;
+    private Process containerd;
 
-    private ContainerdHarness(Path dir, Path address, Process containerd, Path log) {
+    private ContainerdHarness(Path dir, Path address, Path config, Options options, Path log) {
         this.dir = dir;
         this.address = address;
-        this.containerd = containerd;
+        this.config = config;
+        this.options = options;
         this.log = log;
     }
 
     /** Options for {@link #start(Options)}. */
-    public record Options(List<Path> pathFirst, boolean cri, String extraConfig, Map<String, String> env) {
+    public record Options(ContainerdRelease release, List<Path> pathFirst, boolean cri, String extraConfig,
+            Map<String, String> env) {
         public static Options defaults() {
-            return new Options(List.of(), false, "", Map.of());
+            return new Options(ContainerdRelease.V1_7, List.of(), false, "", Map.of());
+        }
+
+        /** Which containerd runs (1.7 by default). */
+        public Options withRelease(ContainerdRelease other) {
+            return new Options(other, pathFirst, cri, extraConfig, env);
         }
 
         /** Directories searched first for shim binaries. */
         public Options withPathFirst(Path... dirs) {
-            return new Options(List.of(dirs), cri, extraConfig, env);
+            return new Options(release, List.of(dirs), cri, extraConfig, env);
         }
 
         /** Enables the CRI plugin (restrict_oom_score_adj, CNI from /usr/lib/cni, conf dir under the temp dir). */
         public Options withCri() {
-            return new Options(pathFirst, true, extraConfig, env);
+            return new Options(release, pathFirst, true, extraConfig, env);
         }
 
-        /** TOML appended to the generated config (e.g. CRI runtime sections). */
+        /** TOML appended to the generated config (e.g. CRI runtime sections, see {@link ContainerdRelease#runtimesSection()}). */
         public Options withExtraConfig(String toml) {
-            return new Options(pathFirst, cri, extraConfig + "\n" + toml, env);
+            return new Options(release, pathFirst, cri, extraConfig + "\n" + toml, env);
         }
 
         /** An environment variable for containerd and so for the shims it starts. */
         public Options withEnv(String name, String value) {
             Map<String, String> more = new java.util.HashMap<>(env);
             more.put(name, value);
-            return new Options(pathFirst, cri, extraConfig, Map.copyOf(more));
+            return new Options(release, pathFirst, cri, extraConfig, Map.copyOf(more));
         }
     }
 
@@ -76,46 +89,56 @@ public final class ContainerdHarness implements AutoCloseable {
     }
 
     public static ContainerdHarness start(Options options) throws IOException {
-        requireContainerd();
+        options.release().requireInstalled();
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "ctrd-");
         Path address = dir.resolve("containerd.sock");
         Path config = dir.resolve("config.toml");
         Files.writeString(config, config(dir, address, options));
-        Path log = dir.resolve("containerd.log");
+        ContainerdHarness harness = new ContainerdHarness(dir, address, config, options, dir.resolve("containerd.log"));
+        harness.launch();
+        return harness;
+    }
+
+    /** Starts containerd on this harness's config, state and sockets; returns once it booted. */
+    private void launch() throws IOException {
         List<String> path = new ArrayList<>();
         options.pathFirst().forEach(p -> path.add(p.toAbsolutePath().toString()));
+        options.release().binDir().ifPresent(bin -> path.add(bin.toString()));
         path.add(Optional.ofNullable(System.getenv("PATH")).orElse("/usr/sbin:/usr/bin:/sbin:/bin"));
-        ProcessBuilder builder = new ProcessBuilder("containerd", "--config", config.toString())
+        ProcessBuilder builder = new ProcessBuilder(options.release().containerd(), "--config", config.toString())
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().put("PATH", String.join(":", path));
         builder.environment().putAll(options.env());
-        Process containerd = builder.start();
-        ContainerdHarness harness = new ContainerdHarness(dir, address, containerd, log);
-        harness.awaitBoot();
-        return harness;
+        containerd = builder.start();
+        awaitBoot();
     }
 
-    private static void requireContainerd() throws IOException {
+    /**
+     * Stops containerd (SIGTERM, as a service manager does) and starts it again on the same config, state
+     * and sockets; the shims and the pods they run are left running, as on a node.
+     */
+    public void restart() throws IOException {
+        containerd.destroy();
         try {
-            Process version = new ProcessBuilder("containerd", "--version").redirectErrorStream(true).start();
-            String out = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (version.waitFor() != 0 || !(out.contains(" 1.7.") || out.contains(" v1.7.") || out.contains(" 2.")
-                    || out.contains(" v2."))) {
-                throw new IOException("containerd 1.7+ is required, found: " + out.strip()
-                        + " (run install/containerd/install-containerd.sh)");
+            if (!containerd.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IOException("containerd in " + dir + " did not stop within 30 s of SIGTERM");
             }
-        } catch (IOException e) {
-            throw new IOException("containerd is not installed: run install/containerd/install-containerd.sh (" + e.getMessage() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            throw new IOException("interrupted while containerd stopped", e);
         }
+        launch();
+    }
+
+    public ContainerdRelease release() {
+        return options.release();
     }
 
     private static String config(Path dir, Path address, Options options) {
+        ContainerdRelease release = options.release();
         StringBuilder toml = new StringBuilder()
-                .append("version = 2\n")
+                .append("version = ").append(release.configVersion()).append('\n')
                 .append("root = \"").append(dir.resolve("root")).append("\"\n")
                 .append("state = \"").append(dir.resolve("state")).append("\"\n")
                 .append("[grpc]\n  address = \"").append(address).append("\"\n")
@@ -123,11 +146,7 @@ public final class ContainerdHarness implements AutoCloseable {
                 .append("[debug]\n  level = \"debug\"\n")
                 .append("[metrics]\n  address = \"\"\n");
         if (options.cri()) {
-            toml.append("[plugins.\"io.containerd.grpc.v1.cri\"]\n")
-                    .append("  restrict_oom_score_adj = true\n")
-                    .append("  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n")
-                    .append("    bin_dir = \"/usr/lib/cni\"\n")
-                    .append("    conf_dir = \"").append(dir.resolve("cni")).append("\"\n");
+            toml.append(release.criConfig(dir.resolve("cni"), SANDBOX_IMAGE));
         } else {
             toml.append("disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n");
         }
@@ -137,7 +156,8 @@ public final class ContainerdHarness implements AutoCloseable {
     /** Copies containerd's output to its log file and returns once it says it booted. */
     private void awaitBoot() throws IOException {
         CompletableFuture<Void> booted = new CompletableFuture<>();
-        PrintStream logFile = new PrintStream(Files.newOutputStream(log), true, StandardCharsets.UTF_8);
+        PrintStream logFile = new PrintStream(Files.newOutputStream(log,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true, StandardCharsets.UTF_8);
         Thread.ofPlatform().daemon().name("containerd-log").start(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(containerd.getInputStream(), StandardCharsets.UTF_8));
                     logFile) {
@@ -180,7 +200,7 @@ public final class ContainerdHarness implements AutoCloseable {
     }
 
     public Ctr ctr(String namespace) {
-        return new Ctr(address, namespace);
+        return new Ctr(Path.of(options.release().ctr()), address, namespace);
     }
 
     /** The last lines of containerd's log, for failure messages. */

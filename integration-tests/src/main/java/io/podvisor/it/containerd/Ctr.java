@@ -16,16 +16,33 @@ import java.util.concurrent.TimeUnit;
 public final class Ctr {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
+    private final Path binary;
     private final Path address;
     private final String namespace;
 
+    /** The system's {@code ctr}. */
     public Ctr(Path address, String namespace) {
+        this(Path.of("ctr"), address, namespace);
+    }
+
+    /** {@code binary} (the ctr of the containerd release at {@code address}). */
+    public Ctr(Path binary, Path address, String namespace) {
+        this.binary = binary;
         this.address = address;
         this.namespace = namespace;
     }
 
     public Ctr inNamespace(String otherNamespace) {
-        return new Ctr(address, otherNamespace);
+        return new Ctr(binary, address, otherNamespace);
+    }
+
+    /** The ctr binary; with {@link #address()} what a test may hand a ctr it runs itself. */
+    public Path binary() {
+        return binary;
+    }
+
+    public Path address() {
+        return address;
     }
 
     public String namespace() {
@@ -53,7 +70,7 @@ public final class Ctr {
 
     /** Runs {@code ctr args} with {@code stdin} fed to it; kills it and fails after {@code timeout}. */
     public Result run(byte[] stdin, Duration timeout, String... args) {
-        List<String> command = new ArrayList<>(List.of("ctr", "--address", address.toString(), "--namespace", namespace));
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--address", address.toString(), "--namespace", namespace));
         command.addAll(List.of(args));
         Process process;
         try {

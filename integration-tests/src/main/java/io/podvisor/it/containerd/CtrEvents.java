@@ -27,7 +27,7 @@ public final class CtrEvents implements AutoCloseable {
 
     /** Starts {@code ctr events} and returns once it provably receives events (a namespace label update). */
     public static CtrEvents open(Path address, Ctr ctr) throws IOException {
-        Process process = new ProcessBuilder("ctr", "--address", address.toString(), "events")
+        Process process = new ProcessBuilder(ctr.binary().toString(), "--address", address.toString(), "events")
                 .redirectErrorStream(true).start();
         CtrEvents events = new CtrEvents(process);
         String marker = "podvisor.subscribed=" + System.nanoTime();

@@ -23,6 +23,7 @@ import io.podvisor.proto.cri.v1.PodSandboxMetadata;
 import io.podvisor.proto.cri.v1.PodSandboxStatusRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStatusResponse;
 import io.podvisor.proto.cri.v1.RemoveContainerRequest;
+import io.podvisor.proto.cri.v1.ReopenContainerLogRequest;
 import io.podvisor.proto.cri.v1.RemovePodSandboxRequest;
 import io.podvisor.proto.cri.v1.RunPodSandboxRequest;
 import io.podvisor.proto.cri.v1.StartContainerRequest;
@@ -131,6 +132,11 @@ public final class CriPod implements AutoCloseable {
     /** The file the CRI writes a container's output to, as {@link #container} names it. */
     public Path logFile(String containerName) {
         return Path.of(config.getLogDirectory()).resolve(containerName + ".log");
+    }
+
+    /** ReopenContainerLog, as kubelet calls it after renaming a container's log file (log rotation). */
+    public void reopenLog(String containerId) {
+        cri.runtime().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(containerId).build());
     }
 
     public void removeContainer(String containerId) {

@@ -3,6 +3,7 @@ package io.podvisor.it.cri;
 import io.grpc.StatusRuntimeException;
 import io.podvisor.it.Checkout;
 import io.podvisor.it.containerd.ContainerdHarness;
+import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.VersionRequest;
 import java.io.IOException;
@@ -15,8 +16,8 @@ import java.util.List;
  * image and a busybox image in namespace {@code k8s.io}, and a CRI client on its socket.
  */
 public final class CriTestBed implements AutoCloseable {
-    /** containerd 1.7's default sandbox_image: built locally, so nothing is pulled. */
-    public static final String PAUSE_IMAGE = "registry.k8s.io/pause:3.8";
+    /** The sandbox image containerd is configured with: built locally, so nothing is pulled. */
+    public static final String PAUSE_IMAGE = ContainerdHarness.SANDBOX_IMAGE;
     public static final String BUSYBOX_IMAGE = "docker.io/podvisor/busybox:cri";
     public static final String PODVISOR_HANDLER = "podvisor";
 
@@ -30,20 +31,34 @@ public final class CriTestBed implements AutoCloseable {
         this.client = client;
     }
 
-    /** With runc only ({@code podvisor == false}) or with handler "podvisor" from the repository's install/ dir too. */
+    /** On containerd 1.7: with runc only ({@code podvisor == false}) or with handler "podvisor" too. */
     public static CriTestBed start(boolean podvisor) throws IOException {
-        ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withCri();
+        return start(ContainerdRelease.V1_7, podvisor);
+    }
+
+    /** With runc only ({@code podvisor == false}) or with handler "podvisor" from the repository's install/ dir too. */
+    public static CriTestBed start(ContainerdRelease release, boolean podvisor) throws IOException {
+        return start(release, podvisor, "");
+    }
+
+    /**
+     * As {@link #start(ContainerdRelease, boolean)}, with {@code podvisorToml} after the podvisor runtime's section of
+     * containerd's config (such as its {@code options} table, under {@link ContainerdRelease#runtimesSection()}).
+     */
+    public static CriTestBed start(ContainerdRelease release, boolean podvisor, String podvisorToml) throws IOException {
+        ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withRelease(release).withCri();
         if (podvisor) {
             // -Dpodvisor.shimDir=<prefix>/bin runs an installed shim instead of the checkout's.
             Path install = Path.of(System.getProperty("podvisor.shimDir", Checkout.install().toString()))
                     .toAbsolutePath().normalize();
             // Declaring any runtime replaces containerd's default table, so runc is declared again.
             options = options.withPathFirst(install).withExtraConfig("""
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                    [%1$s.runc]
                       runtime_type = "io.containerd.runc.v2"
-                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.%s]
+                    [%1$s.%2$s]
                       runtime_type = "io.containerd.podvisor.v2"
-                    """.formatted(PODVISOR_HANDLER));
+                    %3$s
+                    """.formatted(release.runtimesSection(), PODVISOR_HANDLER, podvisorToml));
         }
         ContainerdHarness containerd = ContainerdHarness.start(options);
         try {

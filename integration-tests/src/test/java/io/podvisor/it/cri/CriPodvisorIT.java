@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerState;
@@ -30,26 +31,35 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Pods with runtime handler "podvisor" through containerd's CRI: the sandbox is a VM. */
+/** Pods with runtime handler "podvisor" through containerd's CRI, on containerd 1.7 and 2.1: the sandbox is a VM. */
 @Timeout(600)
+@ParameterizedClass
+@EnumSource(ContainerdRelease.class)
 class CriPodvisorIT {
     private static final long EXEC_TIMEOUT = 120;
     private static CriTestBed bed;
 
-    @BeforeAll
-    static void start() throws Exception {
-        bed = CriTestBed.start(true);
+    @Parameter
+    ContainerdRelease release;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ContainerdRelease release) throws Exception {
+        bed = CriTestBed.start(release, true);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         if (bed != null) {
             bed.close();
+            bed = null;
         }
     }
 
@@ -79,6 +89,10 @@ class CriPodvisorIT {
                 assertEquals(stdout(pod.exec(web, EXEC_TIMEOUT, "readlink", link)), stdout(pod.exec(client, EXEC_TIMEOUT, "readlink", link)));
             }
             assertEquals("two-pod\n", stdout(pod.exec(client, EXEC_TIMEOUT, "hostname")));
+            // containerd 2.x gives every sandbox net.ipv4.ip_unprivileged_port_start = 0: set in the pod's (the guest's)
+            // network namespace; 1.7 leaves the kernel's default.
+            String portStart = release == ContainerdRelease.V1_7 ? "1024\n" : "0\n";
+            assertEquals(portStart, stdout(pod.exec(client, EXEC_TIMEOUT, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start")));
             assertEquals("0::/\n", stdout(pod.exec(client, EXEC_TIMEOUT, "cat", "/proc/self/cgroup")));
 
             String podIp = pod.status().getStatus().getNetwork().getIp();
@@ -212,6 +226,29 @@ class CriPodvisorIT {
             stdout(pod.exec(keeper, EXEC_TIMEOUT, "sh", "-c", "echo from-the-pod > /data/out"));
             assertEquals("from-the-pod\n", Files.readString(data.resolve("out")));
 
+            // Over its own memory limit, a container is OOM-killed in the guest and the CRI says so, as with runc.
+            String hog = pod.startContainer(CriPod.container("hog", CriTestBed.BUSYBOX_IMAGE, List.of("tail", "/dev/zero"))
+                    .setLinux(LinuxContainerConfig.newBuilder().setResources(memoryLimit(24))));
+            ContainerStatus oomKilled = await("the OOM kill of container " + hog, () -> pod.containerStatus(hog),
+                    s -> s.getState() == ContainerState.CONTAINER_EXITED && !s.getReason().isEmpty());
+            assertEquals(137, oomKilled.getExitCode(), oomKilled.toString());
+            assertEquals("OOMKilled", oomKilled.getReason(), oomKilled.toString());
+            assertEquals(ContainerState.CONTAINER_RUNNING, pod.containerStatus(keeper).getState(), "the pod's other container");
+            pod.removeContainer(hog);
+
+            // Log rotation as kubelet does it: rename the log file, ReopenContainerLog, and the output goes on in a new file.
+            String talker = pod.startContainer("talker", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.2; done"));
+            Path log = pod.logFile("talker");
+            await("the first line of " + log, () -> linesOf(log), lines -> lines.stream().anyMatch(l -> l.endsWith(" tick-1")));
+            Path rotated = Files.move(log, log.resolveSibling("talker.log.1"));
+            pod.reopenLog(talker);
+            List<String> fresh = await("lines in the reopened " + log, () -> linesOf(log), lines -> lines.size() >= 2);
+            assertTrue(fresh.stream().allMatch(l -> l.contains(" stdout F tick-")), "new log: " + fresh);
+            assertTrue(Files.readAllLines(rotated).stream().noneMatch(fresh::contains), "the rotated file has only older lines");
+            pod.stopContainer(talker, 0);
+            pod.removeContainer(talker);
+
             // containerd 1.7 makes the task, and so asks the shim, at StartContainer.
             String tiny = pod.createContainer(CriPod.container("tiny", CriTestBed.BUSYBOX_IMAGE, List.of("true"))
                     .setLinux(LinuxContainerConfig.newBuilder().setResources(memoryLimit(2))));
@@ -254,6 +291,15 @@ class CriPodvisorIT {
         assertEquals(0, response.getExitCode(), "stderr: " + response.getStderr().toStringUtf8()
                 + "\ncontainerd log:\n" + bed.containerd().logTail());
         return response.getStdout().toStringUtf8();
+    }
+
+    /** A file's lines, none while it does not exist. */
+    private static List<String> linesOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static <T> T await(String what, Supplier<T> poll, Predicate<T> done) throws InterruptedException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.podvisor.it.Checkout;
 import io.podvisor.it.HostProcesses;
 import io.podvisor.it.containerd.ContainerdHarness;
+import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.it.containerd.Ctr;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.it.cri.PodLeftovers;
@@ -17,27 +18,36 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code ctr run --runtime io.containerd.podvisor.v2} against a real containerd: the installed
  * shim launcher, a real pod VM per task, crun in the guest.
  */
 @Timeout(600)
+@ParameterizedClass
+@EnumSource(ContainerdRelease.class)
 class PodvisorCtrIT {
     private static final String RUNTIME = "io.containerd.podvisor.v2";
     private static final String IMAGE = "docker.io/podvisor/busybox:it";
     private static ContainerdHarness containerd;
     private static Ctr ctr;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @Parameter
+    ContainerdRelease release;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ContainerdRelease release) throws Exception {
         Path shimDir = Checkout.install();
-        containerd = ContainerdHarness.start(ContainerdHarness.Options.defaults().withPathFirst(shimDir));
+        containerd = ContainerdHarness.start(ContainerdHarness.Options.defaults().withRelease(release)
+                .withPathFirst(shimDir));
         ctr = containerd.ctr("podvisor-ctr-it");
         OciImages.importBusybox(ctr, containerd.dir(), IMAGE, List.of("sh"));
     }
@@ -52,10 +62,11 @@ class PodvisorCtrIT {
         }
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         if (containerd != null) {
             containerd.close();
+            containerd = null;
         }
     }
 
@@ -92,7 +103,7 @@ class PodvisorCtrIT {
     @Test
     void terminalModeGivesTheTaskATty() throws Exception {
         // ctr -t needs a terminal of its own: script(1) provides one.
-        String ctrCommand = String.join(" ", "ctr", "--address", containerd.address().toString(), "--namespace",
+        String ctrCommand = String.join(" ", ctr.binary().toString(), "--address", containerd.address().toString(), "--namespace",
                 ctr.namespace(), "run", "--rm", "-t", "--runtime", RUNTIME, IMAGE, "pv-tty", "sh", "-c",
                 "'tty; stty size'");
         Process script = new ProcessBuilder("script", "-qec", ctrCommand, "/dev/null")

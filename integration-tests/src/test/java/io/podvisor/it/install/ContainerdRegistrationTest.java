@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.podvisor.it.containerd.ContainerdRelease;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,11 +26,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The runtime handler "podvisor" as install.sh registers it with containerd 1.7. */
+/** The runtime handler "podvisor" as install.sh registers it with containerd 1.7 and 2.x. */
 @Timeout(300)
 class ContainerdRegistrationTest {
     private static final String CRI = "/plugins/io.containerd.grpc.v1.cri";
     private static final String PODVISOR_RUNTIME = CRI + "/containerd/runtimes/podvisor";
+    private static final String CRI_2 = "/plugins/io.containerd.cri.v1.runtime";
     private static final TomlMapper TOML = new TomlMapper();
 
     @TempDir
@@ -166,6 +168,57 @@ class ContainerdRegistrationTest {
         ObjectNode runtimes = (ObjectNode) after.at(CRI + "/containerd/runtimes");
         JsonNode podvisor = runtimes.remove("podvisor");
         assertEquals("io.containerd.podvisor.v2", podvisor.path("runtime_type").asText(), after.toString());
+        ((ObjectNode) before).remove("imports");
+        after.remove("imports");
+        assertEquals(withoutZeroOptions(before), withoutZeroOptions(after));
+    }
+
+    @Test
+    void dropInOfAContainerd2ConfigAddsOnlyTheRuntime() throws Exception {
+        node.write(CONTAINERD_CONFIG, ContainerdConfigs.CONTAINERD_2_NODE);
+
+        node.install().requireSuccess();
+
+        JsonNode dropIn = TOML.readTree(node.read(DROP_IN));
+        assertEquals(3, dropIn.path("version").asInt(), dropIn.toString());
+        JsonNode runtime = dropIn.at(CRI_2 + "/containerd/runtimes/podvisor");
+        assertEquals("io.containerd.podvisor.v2", runtime.path("runtime_type").asText(), dropIn.toString());
+        assertEquals("/usr/local/bin/containerd-shim-podvisor-v2", runtime.path("runtime_path").asText());
+        assertTrue(runtime.path("privileged_without_host_devices").asBoolean(false), runtime.toString());
+        assertEquals(List.of("io.podvisor.*"), TOML.convertValue(runtime.path("pod_annotations"), List.class));
+        ObjectNode rest = dropIn.deepCopy();
+        ((ObjectNode) rest.at(CRI_2 + "/containerd/runtimes")).remove("podvisor");
+        rest.remove("version");
+        assertEquals(JsonNodeFactory.instance.objectNode(), withoutEmptyTables(rest), "the drop-in sets nothing else");
+    }
+
+    static Stream<Arguments> containerd2Configs() {
+        return Stream.of(
+                Arguments.of("containerd 2.x node's", ContainerdConfigs.CONTAINERD_2_NODE),
+                Arguments.of("version line only", ContainerdConfigs.CONTAINERD_2_MINIMAL));
+    }
+
+    /**
+     * containerd 2.1.9 (install/containerd/install-containerd-2.sh) merges the drop-in into its config: what it
+     * builds from the installed files is what it built before, plus the podvisor runtime (runc stays).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containerd2Configs")
+    void containerd2SeesThePodvisorRuntimeAndEverythingItHadBefore(String name, String containerdConfig)
+            throws Exception {
+        Path containerd = ContainerdRelease.V2_1.binDir().orElseThrow().resolve("containerd");
+        assertTrue(Files.isExecutable(containerd), "no " + containerd + ": run install/containerd/install-containerd-2.sh");
+        node.write(CONTAINERD_CONFIG, containerdConfig);
+        JsonNode before = dump(containerd);
+
+        node.install().requireSuccess();
+        ObjectNode after = (ObjectNode) dump(containerd);
+
+        ObjectNode runtimes = (ObjectNode) after.at(CRI_2 + "/containerd/runtimes");
+        JsonNode podvisor = runtimes.remove("podvisor");
+        assertTrue(podvisor != null, "no podvisor runtime in " + after.at(CRI_2));
+        assertEquals("io.containerd.podvisor.v2", podvisor.path("runtime_type").asText(), after.toString());
+        assertEquals("io.containerd.runc.v2", runtimes.path("runc").path("runtime_type").asText(), runtimes.toString());
         ((ObjectNode) before).remove("imports");
         after.remove("imports");
         assertEquals(withoutZeroOptions(before), withoutZeroOptions(after));

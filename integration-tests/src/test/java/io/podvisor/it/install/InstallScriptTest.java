@@ -82,7 +82,9 @@ class InstallScriptTest {
         return Stream.of(
                 Arguments.of("Debian package's, no imports", ContainerdConfigs.DEBIAN_PACKAGE),
                 Arguments.of("Kubernetes node's, with imports", ContainerdConfigs.KUBERNETES_NODE),
-                Arguments.of("hand-written, no final newline", ContainerdConfigs.HAND_WRITTEN));
+                Arguments.of("hand-written, no final newline", ContainerdConfigs.HAND_WRITTEN),
+                Arguments.of("containerd 2.x node's (version 3), with imports", ContainerdConfigs.CONTAINERD_2_NODE),
+                Arguments.of("containerd 2.x, version line only", ContainerdConfigs.CONTAINERD_2_MINIMAL));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -111,6 +113,31 @@ class InstallScriptTest {
         assertEquals("version = 2\nimports = [\"/etc/containerd/conf.d/podvisor.toml\"]\n", node.read(CONTAINERD_CONFIG));
         node.uninstall().requireSuccess();
 
+        assertEquals(before, node.snapshot());
+    }
+
+    @Test
+    void withoutContainerdConfigContainerd2GetsAVersion3One() throws Exception {
+        Map<String, String> before = node.snapshot();
+
+        node.install("--containerd-version", "2.1.9").requireSuccess();
+        assertEquals("version = 3\nimports = [\"/etc/containerd/conf.d/podvisor.toml\"]\n", node.read(CONTAINERD_CONFIG));
+        assertTrue(node.read(NodeRoot.DROP_IN).contains("[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.podvisor]"),
+                node.read(NodeRoot.DROP_IN));
+        node.uninstall().requireSuccess();
+
+        assertEquals(before, node.snapshot());
+    }
+
+    @Test
+    void anUnsupportedContainerdVersionIsNamedAndNothingWritten() throws Exception {
+        Map<String, String> before = node.snapshot();
+
+        NodeRoot.Result result = node.install("--containerd-version", "1.6.38");
+
+        assertNotEquals(0, result.exitCode());
+        assertTrue(result.stderr().contains("containerd 1.6.38 is not supported: podvisor supports containerd 1.7 and 2.x"),
+                result.stderr());
         assertEquals(before, node.snapshot());
     }
 
@@ -191,7 +218,7 @@ class InstallScriptTest {
 
     static Stream<Arguments> refusedContainerdConfigs() {
         return Stream.of(
-                Arguments.of("containerd 2 (version 3)", "version = 3\n", "version = 3"),
+                Arguments.of("an unknown config version", "version = 4\n", "version = 4"),
                 Arguments.of("CRI setting as a dotted key", """
                         version = 2
                         [plugins]

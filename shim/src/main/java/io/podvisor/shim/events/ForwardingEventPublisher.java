@@ -20,12 +20,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Forwards events to containerd's ttrpc events service ({@code TTRPC_ADDRESS},
  * {@code containerd.services.events.ttrpc.v1.Events/Forward}), one at a time in publish order.
- * A failed forward is retried on a fresh connection a few times before the event is dropped and logged.
+ * A failed forward is retried on a fresh connection, backing off up to 2 s between attempts, for about 20 s
+ * (as long as containerd's own shims retry: a containerd restart) before the event is dropped and logged.
  */
 public final class ForwardingEventPublisher implements EventPublisher {
     public static final String SERVICE = "containerd.services.events.ttrpc.v1.Events";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
-    private static final int ATTEMPTS = 5;
+    private static final int ATTEMPTS = 14;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
     private static final ShimLog LOG = ShimLog.forId("events");
 
     private record Queued(Envelope envelope) {
@@ -102,7 +104,7 @@ public final class ForwardingEventPublisher implements EventPublisher {
                 if (stopping.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
                     backoff = Duration.ofMillis(10);
                 } else {
-                    backoff = backoff.multipliedBy(2);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) < 0 ? backoff.multipliedBy(2) : MAX_BACKOFF;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -42,16 +42,21 @@ import io.podvisor.shim.task.ProcessState.Stopped;
 import io.podvisor.shim.ttrpc.TtrpcService;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
 /**
- * containerd's shim Task API ({@code containerd.task.v2.Task}) translated onto a {@link Sandbox}:
- * it decodes requests, finds the container and process named, drives their states and answers.
+ * containerd's shim Task API translated onto a {@link Sandbox}: it decodes requests, finds the
+ * container and process named, drives their states and answers. It is served as
+ * {@code containerd.task.v2.Task} (containerd 1.7, and 2.x for shims that answer {@code start} with
+ * version 2) and as {@code containerd.task.v3.Task} (containerd 2.x): the two have the same methods and
+ * the same messages, field for field.
  */
 public final class TaskService {
     public static final String SERVICE = "containerd.task.v2.Task";
+    public static final String SERVICE_V3 = "containerd.task.v3.Task";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Sandbox sandbox;
@@ -71,8 +76,13 @@ public final class TaskService {
         this.version = version;
     }
 
-    public TtrpcService ttrpcService() {
-        return TtrpcService.named(SERVICE)
+    /** The Task API under both its names, v2 and v3. */
+    public List<TtrpcService> ttrpcServices() {
+        return List.of(ttrpcService(SERVICE), ttrpcService(SERVICE_V3));
+    }
+
+    private TtrpcService ttrpcService(String name) {
+        return TtrpcService.named(name)
                 .method("State", StateRequest.parser(), (r, c) -> state(r))
                 .method("Create", CreateTaskRequest.parser(), (r, c) -> create(r))
                 .method("Start", StartRequest.parser(), (r, c) -> start(r))

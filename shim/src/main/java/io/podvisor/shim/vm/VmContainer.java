@@ -25,10 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class VmContainer implements Container {
     private final String id;
     private final PodVm pod;
-    private final VmProcess init;
+    private final ContainerProcess init;
     private final Map<String, VmProcess> execs = new ConcurrentHashMap<>();
 
-    VmContainer(String id, PodVm pod, VmProcess init) {
+    VmContainer(String id, PodVm pod, ContainerProcess init) {
         this.id = id;
         this.pod = pod;
         this.init = init;

@@ -65,7 +65,8 @@ final class VmSandbox implements Sandbox {
                 .setContainerId(id)
                 .setTerminal(request.io().terminal())
                 .build();
-        return new VmContainer(id, pod, new VmProcess(pod.agent(), start, request.io()));
+        return new VmContainer(id, pod, new OomReportingInit(id, new VmProcess(pod.agent(), start, request.io()),
+                pod.agent(), request.reportOom()));
     }
 
     /** Checks the pod's limits and network namespace before anything of the pod exists, then boots its VM. */

@@ -72,4 +72,17 @@ class ForwardingEventPublisherTest {
         assertEquals(1, received.size());
         assertEquals("/tasks/exit", received.getFirst().getTopic());
     }
+
+    @Test
+    void anEventOutlivesAContainerdRestartOfSomeSeconds() throws Exception {
+        Path socket = dir.resolve("containerd.sock.ttrpc");
+        ForwardingEventPublisher publisher = new ForwardingEventPublisher("k8s.io", TtrpcClient.forSocket(socket));
+        publisher.publish("/tasks/exit", TaskExit.newBuilder().setContainerId("during-restart").build());
+        Thread.sleep(5000); // containerd is down this long
+        try (TtrpcServer server = containerd(socket)) {
+            publisher.close(Duration.ofSeconds(10));
+        }
+        assertEquals(1, received.size(), "the exit published while containerd restarted");
+        assertEquals("during-restart", TaskExit.parseFrom(received.getFirst().getEvent().getValue()).getContainerId());
+    }
 }

@@ -39,6 +39,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class TaskServiceTest {
@@ -236,16 +238,17 @@ class TaskServiceTest {
         assertTrue(shutdown.await(5, TimeUnit.SECONDS));
     }
 
-    @Test
-    void theServiceAnswersOverTtrpcWithContainerdsServiceName() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"containerd.task.v2.Task", "containerd.task.v3.Task"})
+    void theServiceAnswersOverTtrpcUnderContainerdsServiceNames(String serviceName) throws Exception {
         create("c1");
-        try (TtrpcServer server = TtrpcServer.bind(dir.resolve("shim.sock"), List.of(service.ttrpcService()), (m, e) -> { });
+        try (TtrpcServer server = TtrpcServer.bind(dir.resolve("shim.sock"), service.ttrpcServices(), (m, e) -> { });
                 TtrpcClient client = TtrpcClient.forSocket(server.socket())) {
-            StateResponse state = client.call("containerd.task.v2.Task", "State",
+            StateResponse state = client.call(serviceName, "State",
                     StateRequest.newBuilder().setId("c1").build(), StateResponse.parser(), Duration.ofSeconds(5));
             assertEquals(Status.CREATED, state.getStatus());
             assertEquals(dir.resolve("c1").toString(), state.getBundle());
-            TtrpcException missing = assertThrows(TtrpcException.class, () -> client.call("containerd.task.v2.Task",
+            TtrpcException missing = assertThrows(TtrpcException.class, () -> client.call(serviceName,
                     "Kill", KillRequest.newBuilder().setId("zz").build(), Empty.parser(), Duration.ofSeconds(5)));
             assertEquals(Code.NOT_FOUND, missing.code());
             assertTrue(missing.getMessage().contains("zz"));

@@ -1,0 +1,178 @@
+package io.podvisor.it.containerd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import io.podvisor.it.Checkout;
+import io.podvisor.proto.containerd.runtime.bootstrap.v1.BootstrapParams;
+import io.podvisor.proto.containerd.runtime.bootstrap.v1.Extension;
+import io.podvisor.proto.containerd.runtime.bootstrap.v1.LogLevel;
+import io.podvisor.proto.containerd.runtimeoptions.v1.Options;
+import io.podvisor.proto.containerd.task.v2.ConnectRequest;
+import io.podvisor.proto.containerd.task.v2.ConnectResponse;
+import io.podvisor.proto.containerd.task.v2.ShutdownRequest;
+import io.podvisor.shim.ttrpc.TtrpcClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * containerd 2.3's {@code start} exchange with the shim binary (install/containerd-shim-podvisor-v2):
+ * BootstrapParams protobuf on stdin, the JSON reply of version 3 on stdout, then the Task API v3 on the
+ * address it names. No VM: nothing is created before a task is.
+ */
+@Timeout(120)
+class ShimStartExchangeTest {
+    private static final String ID = "pv-bootstrap";
+    private static final String NAMESPACE = "podvisor-start";
+
+    @TempDir
+    Path tmp;
+    private Path bundle;
+    private Path socketDir;
+    private Path podvisorConfig;
+
+    @AfterEach
+    void removeSocketDir() throws IOException {
+        Files.deleteIfExists(socketDir);
+    }
+
+    @BeforeEach
+    void bundle() throws IOException {
+        bundle = Files.createDirectories(tmp.resolve("bundle"));
+        Files.writeString(bundle.resolve("config.json"),
+                "{\"ociVersion\": \"1.1.0\", \"process\": {\"args\": [\"true\"], \"cwd\": \"/\"}, \"root\": {\"path\": \"rootfs\"}}");
+        // Short: a unix socket path has at most 107 bytes; the shim's socket name (and its name while it binds) takes 81.
+        socketDir = Files.createDirectories(Path.of("/tmp/pvs" + ProcessHandle.current().pid()));
+        podvisorConfig = Files.writeString(tmp.resolve("podvisor.toml"), "default_vcpus = 1\n");
+    }
+
+    private BootstrapParams.Builder params(String containerdVersion) {
+        return BootstrapParams.newBuilder().setInstanceId(ID).setNamespace(NAMESPACE).setLogLevel(LogLevel.LOG_LEVEL_INFO)
+                .setContainerdVersion(containerdVersion)
+                .setContainerdGrpcAddress(tmp.resolve("containerd.sock").toString())
+                .setContainerdTtrpcAddress(tmp.resolve("containerd.sock.ttrpc").toString())
+                .setContainerdBinary("/usr/bin/containerd")
+                .setSocketDir(socketDir.toString());
+    }
+
+    private static Extension options(Options options) {
+        return Extension.newBuilder().setValue(Any.pack(options, "type.googleapis.com")).build();
+    }
+
+    private record Started(int exitCode, String output) {}
+
+    /** Runs {@code start} as containerd 2.3 does: its flags, the bundle as cwd, BootstrapParams on stdin. */
+    private Started start(BootstrapParams params) throws Exception {
+        Process start = new ProcessBuilder(Checkout.install().resolve("containerd-shim-podvisor-v2").toString(),
+                "-namespace", NAMESPACE, "-address", params.getContainerdGrpcAddress(),
+                "-publish-binary", params.getContainerdBinary(), "-id", ID, "start")
+                .directory(bundle.toFile())
+                .redirectErrorStream(true) // containerd reads the two as one
+                .start();
+        CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return start.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (OutputStream stdin = start.getOutputStream()) {
+            params.writeTo(stdin);
+        }
+        assertTrue(start.waitFor(60, TimeUnit.SECONDS), "start did not finish in 60 s");
+        return new Started(start.exitValue(), new String(output.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void bootstrapParamsInJsonVersion3OutAndTheTaskApiV3There() throws Exception {
+        BootstrapParams params = params("v2.3.0")
+                .addExtensions(options(Options.newBuilder().setConfigPath(podvisorConfig.toString()).build())).build();
+
+        Started started = start(params);
+
+        assertEquals(0, started.exitCode(), started.output());
+        JsonNode reply = new ObjectMapper().readTree(started.output());
+        assertEquals(3, reply.path("version").asInt(), started.output());
+        assertEquals("ttrpc", reply.path("protocol").asText(), started.output());
+        String address = reply.path("address").asText();
+        assertTrue(address.startsWith("unix://" + socketDir + "/"), "socket in the socket_dir containerd named: " + address);
+        Path socket = Path.of(address.substring("unix://".length()));
+        assertEquals(address, Files.readString(bundle.resolve("address")));
+
+        try (TtrpcClient client = TtrpcClient.forSocket(socket)) {
+            ConnectResponse connect = client.call("containerd.task.v3.Task", "Connect",
+                    ConnectRequest.newBuilder().setId(ID).build(), ConnectResponse.parser(), Duration.ofSeconds(10));
+            Optional<ProcessHandle> shim = ProcessHandle.of(connect.getShimPid());
+            assertTrue(shim.isPresent() && shim.get().isAlive(), "shim pid " + connect.getShimPid());
+            client.call("containerd.task.v3.Task", "Shutdown", ShutdownRequest.newBuilder().setId(ID).build(),
+                    Empty.parser(), Duration.ofSeconds(10));
+            shim.get().onExit().get(30, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(socket), "socket " + socket + " removed when the shim exits");
+    }
+
+    @Test
+    void theRuntimeOptionsConfigPathIsTheShimsConfig() throws Exception {
+        Files.writeString(podvisorConfig, "no_such_key = 1\n");
+        BootstrapParams params = params("2.3.0")
+                .addExtensions(options(Options.newBuilder().setConfigPath(podvisorConfig.toString()).build())).build();
+
+        Started started = start(params);
+
+        assertNotEquals(0, started.exitCode(), started.output());
+        assertTrue(started.output().contains("no_such_key") && started.output().contains(podvisorConfig.toString()),
+                started.output());
+    }
+
+    @Test
+    void aSocketDirTooLongForAUnixSocketIsNamed() throws Exception {
+        Path longDir = Files.createDirectories(tmp.resolve("a-socket-dir-whose-name-is-long"));
+        Started started = start(params("v2.3.0").setSocketDir(longDir.toString()).build());
+
+        assertNotEquals(0, started.exitCode(), started.output());
+        assertTrue(started.output().contains("socket_dir " + longDir + " is too long"), started.output());
+    }
+
+    @Test
+    void anUnsupportedContainerdIsNamed() throws Exception {
+        Started started = start(params("v1.6.38").build());
+
+        assertNotEquals(0, started.exitCode(), started.output());
+        assertTrue(started.output().contains("containerd v1.6.38 is not supported: podvisor supports containerd 1.7 and 2.x"),
+                started.output());
+    }
+
+    @Test
+    void anUnknownRuntimeOptionIsRefusedByName() throws Exception {
+        // [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.podvisor.options] Memory = 512
+        BootstrapParams params = params("v2.3.0").addExtensions(options(Options.newBuilder()
+                .setConfigBody(ByteString.copyFromUtf8("Memory = 512\n")).build())).build();
+
+        Started started = start(params);
+
+        assertNotEquals(0, started.exitCode(), started.output());
+        assertTrue(started.output().contains("unknown runtime option Memory"), started.output());
+        try (var left = Files.list(socketDir)) {
+            assertEquals(0, left.count(), "no shim started");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.podvisor.shim;
+
+import com.google.protobuf.Empty;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.podvisor.proto.containerd.services.version.v1.VersionGrpc;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The version of the containerd that runs the shim, and what it accepts. containerd 1.7 takes a
+ * {@code start} reply of version 2 at most and speaks {@code containerd.task.v2.Task}; 2.x takes
+ * version 3 and then speaks {@code containerd.task.v3.Task}. Older and newer majors are refused by name.
+ */
+record ContainerdVersion(int major, int minor, String text) {
+
+    /**
+     * containerd reads start's stdout and stderr as one reply: Netty's and gRPC's warnings (such as
+     * "Unknown channel option 'SO_KEEPALIVE'" for a unix socket) must not reach stderr. Held so the
+     * levels stay set.
+     */
+    private static final List<Logger> QUIET = List.of(Logger.getLogger("io.netty"), Logger.getLogger("io.grpc"));
+    private static final Pattern NUMBERS = Pattern.compile("v?(\\d+)\\.(\\d+)(?:[.+~-].*)?");
+    static final String SUPPORTED = "containerd 1.7 and 2.x";
+
+    static ContainerdVersion parse(String text) throws ShimException {
+        Matcher m = NUMBERS.matcher(text.strip());
+        if (!m.matches()) {
+            throw new ShimException("containerd reports version \"" + text + "\", which is not a version number; podvisor supports "
+                    + SUPPORTED);
+        }
+        return new ContainerdVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), text.strip());
+    }
+
+    /** Asks containerd's version service on its gRPC socket. */
+    static ContainerdVersion ask(String grpcAddress) throws ShimException {
+        QUIET.forEach(logger -> logger.setLevel(Level.OFF));
+        String path = grpcAddress.replaceFirst("^unix://", "");
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("containerd-version", true),
+                EpollIoHandler.newFactory());
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
+                .eventLoopGroup(loop)
+                .channelType(EpollDomainSocketChannel.class)
+                .overrideAuthority("localhost")
+                .usePlaintext()
+                .build();
+        try {
+            return parse(VersionGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .version(Empty.getDefaultInstance()).getVersion());
+        } catch (StatusRuntimeException e) {
+            throw new ShimException("cannot ask containerd at " + grpcAddress + " for its version (needed to answer start): "
+                    + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e);
+        } finally {
+            channel.shutdownNow();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** @throws ShimException naming this version and the supported ones when podvisor does not support it */
+    ContainerdVersion requireSupported() throws ShimException {
+        boolean supported = (major == 1 && minor >= 7) || major == 2;
+        if (!supported) {
+            throw new ShimException("containerd " + text + " is not supported: podvisor supports " + SUPPORTED
+                    + "; upgrade containerd");
+        }
+        return this;
+    }
+
+    /** The {@code version} of the JSON {@code start} reply this containerd accepts. */
+    int startReplyVersion() {
+        return major >= 2 ? 3 : 2;
+    }
+}

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One pod's VM and what it stands on: the pod directory, the shared directory virtiofsd serves,
@@ -35,6 +36,9 @@ final class PodVm implements AutoCloseable {
     private final AgentClient agent;
     private final PodNetworking network;
     private final VmSize size;
+    /** Set once the pod ends, on purpose or because a process it stands on died. */
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean died;
 
     private PodVm(String podId, Path podDir, SharedDir shared, Virtiofsd virtiofsd, Vmm vm, AgentClient agent,
             PodNetworking network, VmSize size) {
@@ -78,7 +82,9 @@ final class PodVm implements AutoCloseable {
                 network.configureGuest(agent);
             }
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
-            return new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
+            PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
+            pod.watchHostProcesses();
+            return pod;
         } catch (IOException | RuntimeException e) {
             closeQuietly(vm, virtiofsd, shared, podDir);
             if (network != null) {
@@ -112,14 +118,46 @@ final class PodVm implements AutoCloseable {
         return vm;
     }
 
-    /** Powers the guest off (agent first, VMM after a grace period), then releases everything. */
+    /**
+     * The pod cannot outlive the VMM or virtiofsd: when one of them dies (killed, crashed, a guest kernel panic
+     * ending the VMM), the rest is stopped and the agent connection dropped, so every process of the pod ends
+     * and containerd sees its containers exit and the pod go NotReady.
+     */
+    private void watchHostProcesses() {
+        vm.hostProcesses().forEach(p -> p.onExit().thenRun(() -> died("the VMM", p)));
+        virtiofsd.processes().forEach(p -> p.onExit().thenRun(() -> died("virtiofsd", p)));
+    }
+
+    private void died(String what, ProcessHandle process) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        died = true;
+        LOG.log(System.Logger.Level.ERROR, "pod {0}: {1} (pid {2}) died; ending the pod''s containers (exit status"
+                + " 255): see {3} and the VM log in {4}", podId, what, process.pid(), vm.consoleLog(), podDir);
+        agent.close();
+        vm.close();
+        virtiofsd.close();
+    }
+
+    /** Whether the VM died under the pod: its containers are gone with it, nothing in the guest is left to undo. */
+    boolean died() {
+        return died;
+    }
+
+    /**
+     * Powers the guest off (agent first, VMM after a grace period), then releases everything; after the VM died
+     * only the release is left.
+     */
     @Override
     public void close() {
-        try {
-            GuestAgent.powerOff(agent, vm, Duration.ofSeconds(5));
-        } catch (AgentException | VmmException e) {
-            LOG.log(System.Logger.Level.WARNING, "pod {0}: clean VM shutdown failed, killing it: {1}",
-                    podId, e.getMessage());
+        if (ended.compareAndSet(false, true)) {
+            try {
+                GuestAgent.powerOff(agent, vm, Duration.ofSeconds(5));
+            } catch (AgentException | VmmException e) {
+                LOG.log(System.Logger.Level.WARNING, "pod {0}: clean VM shutdown failed, killing it: {1}",
+                        podId, e.getMessage());
+            }
         }
         closeQuietly(vm, virtiofsd, shared, podDir);
         if (network != null) {

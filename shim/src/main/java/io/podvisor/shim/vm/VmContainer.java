@@ -121,7 +121,9 @@ final class VmContainer implements Container {
     public void delete() throws TaskException {
         TaskException failure = null;
         try {
-            pod.agent().removeContainer(id);
+            if (!pod.died()) {
+                pod.agent().removeContainer(id);
+            }
         } catch (AgentException e) {
             failure = VmProcess.failed(e);
         }

@@ -1,0 +1,101 @@
+package io.podvisor.it.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.podvisor.it.HostProcesses;
+import io.podvisor.proto.cri.v1.ContainerState;
+import io.podvisor.proto.cri.v1.ContainerStatus;
+import io.podvisor.proto.cri.v1.PodSandboxState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A pod whose VM dies under it, through containerd's CRI: the containers show EXITED with a reason, the pod goes
+ * NotReady, and stop and remove leave nothing behind.
+ */
+@Timeout(600)
+class CriFaultsIT {
+    /** How long the CRI may take to show a container of a dead VM as exited (the goal is 5 s, TCG CI is slower). */
+    private static final Duration EXIT_SEEN = Duration.ofSeconds(20);
+    private static CriTestBed bed;
+
+    @BeforeAll
+    static void start() throws Exception {
+        bed = CriTestBed.start(true);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @Test
+    void killedQemuEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
+        assertVmDeathIsSeen("qemu-killed", "qemu-system");
+    }
+
+    @Test
+    void killedVirtiofsdEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
+        assertVmDeathIsSeen("virtiofsd-killed", "virtiofsd");
+    }
+
+    private static void assertVmDeathIsSeen(String name, String victimCommand) throws Exception {
+        String podId;
+        Path netns;
+        try (CriPod pod = CriPod.run(bed.cri(), name, CriTestBed.PODVISOR_HANDLER, bed.logDir(name))) {
+            podId = pod.id();
+            netns = pod.netnsPath();
+            String a = pod.startContainer("a", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            String b = pod.startContainer("b", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            List<ProcessHandle> victims = HostProcesses.mentioning(podId).stream()
+                    .filter(p -> HostProcesses.cmdline(p).contains(victimCommand)).toList();
+            assertFalse(victims.isEmpty(), "no " + victimCommand + " process mentions pod " + podId);
+
+            long killed = System.nanoTime();
+            victims.forEach(ProcessHandle::destroyForcibly);
+            for (String container : List.of(a, b)) {
+                ContainerStatus status = await(pod, container, s -> s.getState() == ContainerState.CONTAINER_EXITED);
+                System.out.printf("%s: container %s EXITED %d ms after %s was killed: exit code %d, reason %s, %s%n",
+                        name, status.getMetadata().getName(), (System.nanoTime() - killed) / 1_000_000, victimCommand,
+                        status.getExitCode(), status.getReason(), status.getMessage());
+                assertTrue(status.getExitCode() != 0, "a container whose VM died did not succeed: " + status);
+                assertFalse(status.getReason().isEmpty(), "the CRI names why the container ended: " + status);
+            }
+            awaitPod(pod, PodSandboxState.SANDBOX_NOTREADY);
+        }
+        PodLeftovers.assertNoneOf(podId, netns, bed.cni());
+    }
+
+    private static ContainerStatus await(CriPod pod, String container, Predicate<ContainerStatus> condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + EXIT_SEEN.toNanos();
+        ContainerStatus status = pod.containerStatus(container);
+        while (!condition.test(status)) {
+            assertTrue(System.nanoTime() < deadline, "after " + EXIT_SEEN.toSeconds() + " s: " + status
+                    + "\ncontainerd's log ends:\n" + bed.containerd().logTail());
+            Thread.sleep(100);
+            status = pod.containerStatus(container);
+        }
+        return status;
+    }
+
+    private static void awaitPod(CriPod pod, PodSandboxState state) throws InterruptedException {
+        long deadline = System.nanoTime() + EXIT_SEEN.toNanos();
+        while (pod.status().getStatus().getState() != state) {
+            assertTrue(System.nanoTime() < deadline, "pod state after " + EXIT_SEEN.toSeconds() + " s: "
+                    + pod.status().getStatus().getState());
+            Thread.sleep(100);
+        }
+        assertEquals(state, pod.status().getStatus().getState());
+    }
+}

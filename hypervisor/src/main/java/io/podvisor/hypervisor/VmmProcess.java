@@ -165,6 +165,8 @@ public final class VmmProcess implements AutoCloseable {
                 awaitExit(KILL_WAIT);
                 throw diedWaitingFor(socket);
             }
+        } catch (VmmException e) {
+            throw e;
         } catch (IOException e) {
             throw new VmmException("VM " + vmName + ": cannot watch " + dir + " for " + socket + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import io.podvisor.hypervisor.Acceleration;
 import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.HypervisorSelection;
 import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.qemu.QemuHypervisor;
 import io.podvisor.shim.agent.Versions;
 import io.podvisor.shim.config.Hypervisors;
 import io.podvisor.shim.config.PodvisorConfig;
@@ -51,6 +52,10 @@ final class CheckCommand {
                     + (usable ? "" : "; " + selection.problem()));
             if (usable) {
                 runtimeDisk(selection);
+                line(true, "sandbox", selection.hypervisor().equals(HypervisorSelection.CLOUD_HYPERVISOR)
+                        ? "Cloud Hypervisor runs with its seccomp filters (--seccomp true)"
+                        : "QEMU runs under its seccomp filter (-sandbox " + QemuHypervisor.SANDBOX + "), as root:"
+                                + " it opens the pod's TAP device and guest memory itself");
             }
         } else {
             podsCanRun = false;

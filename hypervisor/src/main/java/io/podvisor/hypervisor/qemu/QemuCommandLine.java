@@ -27,6 +27,12 @@ final class QemuCommandLine {
     /** q35 without the emulated chipset devices the guest does not use. */
     static final String Q35 = "q35,vmport=off,smbus=off,sata=off,hpet=off";
 
+    /**
+     * QEMU's seccomp filter: once the devices are set up it may not exec or fork, gain privileges, change its
+     * scheduling or use obsolete system calls, so a guest that takes over a device model gets little further.
+     */
+    static final String SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
     /** The guest kernel's timer frequency (CONFIG_HZ of Debian's kernels), for loops per jiffy. */
     private static final int GUEST_HZ = 250;
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
@@ -79,6 +85,7 @@ final class QemuCommandLine {
         // Shared memory, so vhost-user backends (vsock, virtiofsd) can map the guest's RAM.
         a.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + mem + ",share=on"));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        a.addAll(List.of("-sandbox", SANDBOX));
         a.addAll(List.of("-msg", "timestamp=on"));
         a.addAll(List.of("-pidfile", files.pidFile().toString()));
         a.addAll(List.of("-chardev", "socket,id=qmp,path=" + escape(files.qmp()) + ",server=on,wait=off",

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 public final class QemuHypervisor implements Hypervisor {
 
     public static final Path DEFAULT_BINARY = Path.of("/usr/bin/qemu-system-x86_64");
+    /** The seccomp filter options every VM's QEMU runs with. */
+    public static final String SANDBOX = QemuCommandLine.SANDBOX;
     /** sun_path holds 108 bytes including the NUL. */
     private static final int MAX_SOCKET_PATH = 107;
     /** The vsock backend listens on {@code <hybrid socket>_<port>} for guest-initiated connections. */

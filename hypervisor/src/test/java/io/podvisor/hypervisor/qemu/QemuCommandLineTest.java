@@ -43,6 +43,7 @@ class QemuCommandLineTest {
             "-m", "256M",
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+            "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
             "-msg", "timestamp=on",
             "-pidfile", "/run/pv/pod-1/qemu.pid",
             "-chardev", "socket,id=qmp,path=/run/pv/pod-1/qmp.sock,server=on,wait=off",

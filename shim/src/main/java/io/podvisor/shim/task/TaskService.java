@@ -105,9 +105,7 @@ public final class TaskService {
 
     public CreateTaskResponse create(CreateTaskRequest request) throws TaskException {
         String id = request.getId();
-        if (id.isEmpty()) {
-            throw TaskException.invalidArgument("create: container id is empty");
-        }
+        TaskIds.require("container", id);
         if (!request.getCheckpoint().isEmpty()) {
             throw TaskException.unimplemented("container " + id + ": podvisor cannot restore checkpoints");
         }
@@ -187,9 +185,7 @@ public final class TaskService {
 
     public Empty exec(ExecProcessRequest request) throws TaskException {
         ContainerTask container = container(request.getId());
-        if (request.getExecId().isEmpty()) {
-            throw TaskException.invalidArgument("exec in container " + request.getId() + ": exec id is empty");
-        }
+        TaskIds.require("container " + request.getId() + ": exec", request.getExecId());
         JsonNode spec;
         try {
             spec = JSON.readTree(request.getSpec().getValue().toByteArray());

@@ -1,5 +1,7 @@
 package io.podvisor.hypervisor.vsock;
 
+import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
+
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -1,5 +1,8 @@
 package io.podvisor.hypervisor.vsock;
 
+import io.podvisor.hypervisor.vsock.device.VsockDevice;
+import io.podvisor.hypervisor.vsock.vhostuser.VhostUserServer;
+
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;

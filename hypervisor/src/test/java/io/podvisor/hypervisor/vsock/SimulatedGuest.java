@@ -1,5 +1,9 @@
 package io.podvisor.hypervisor.vsock;
 
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
+
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +24,7 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
-import static io.podvisor.hypervisor.vsock.VhostUserMessage.*;
+import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**

@@ -1,5 +1,9 @@
 package io.podvisor.hypervisor.vsock;
 
+import io.podvisor.hypervisor.vsock.connection.VsockConnection;
+import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -42,12 +46,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static io.podvisor.hypervisor.vsock.SimulatedGuest.bytes;
 import static io.podvisor.hypervisor.vsock.SimulatedGuest.text;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_CREDIT_UPDATE;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_REQUEST;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_RESPONSE;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_RST;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_RW;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_SHUTDOWN;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_CREDIT_UPDATE;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_REQUEST;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_RESPONSE;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_RST;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_RW;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_SHUTDOWN;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,94 @@
+package io.podvisor.hypervisor.vsock.connection;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TxBufferTest {
+
+    /** A channel that takes at most {@code budget} bytes until given more, like a full socket. */
+    private static final class SlowChannel implements GatheringByteChannel {
+        final ByteArrayOutputStream taken = new ByteArrayOutputStream();
+        int budget;
+
+        @Override
+        public int write(ByteBuffer src) {
+            int n = Math.min(budget, src.remaining());
+            byte[] b = new byte[n];
+            src.get(b);
+            taken.write(b, 0, n);
+            budget -= n;
+            return n;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                total += write(srcs[i]);
+            }
+            return total;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) {
+            return write(srcs, 0, srcs.length);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static byte[] bytes(int from, int count) {
+        byte[] b = new byte[count];
+        for (int i = 0; i < count; i++) {
+            b[i] = (byte) (from + i);
+        }
+        return b;
+    }
+
+    @Test
+    void keepsBytesInOrderAcrossTheEndOfTheRing() throws Exception {
+        TxBuffer buffer = new TxBuffer(16);
+        SlowChannel channel = new SlowChannel();
+        buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(0, 12))});
+        channel.budget = 10;
+        assertEquals(10, buffer.flushTo(channel));
+        buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(12, 8)), ByteBuffer.wrap(bytes(20, 6))});
+        assertEquals(16, buffer.size());
+        assertEquals(0, buffer.free());
+        channel.budget = 100;
+        assertEquals(16, buffer.flushTo(channel));
+        assertTrue(buffer.isEmpty());
+        assertArrayEquals(bytes(0, 26), channel.taken.toByteArray());
+    }
+
+    @Test
+    void refusesMoreThanItsCapacity() {
+        TxBuffer buffer = new TxBuffer(8);
+        assertThrows(IllegalStateException.class, () -> buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(0, 9))}));
+    }
+
+    @Test
+    void pushTakesWhatAPartialWriteLeftInTheSourceBuffers() {
+        TxBuffer buffer = new TxBuffer(8);
+        ByteBuffer src = ByteBuffer.wrap(bytes(0, 6));
+        src.position(4);
+        buffer.push(new ByteBuffer[] {src});
+        assertEquals(2, buffer.size());
+        assertEquals(0, src.remaining());
+    }
+}

@@ -63,8 +63,8 @@ final class SimulatedGuest implements AutoCloseable {
     private final MemorySegment ram;
     private final int[] kick = new int[2];
     private final int[] call = new int[2];
-    private final DriverQueue rxq;
-    private final DriverQueue txq;
+    private DriverQueue rxq;
+    private DriverQueue txq;
     private final Map<Integer, Integer> rxBufferOfHead = new HashMap<>();
     private final Map<Integer, Integer> txSlotOfHead = new HashMap<>();
     private final Deque<Integer> freeTxSlots = new ArrayDeque<>();
@@ -90,6 +90,7 @@ final class SimulatedGuest implements AutoCloseable {
             freeTxSlots.add(i);
         }
         negotiate();
+        setUpRings();
         for (int i = 0; i < RX_BUFFERS; i++) {
             postRx(i);
         }
@@ -109,6 +110,9 @@ final class SimulatedGuest implements AutoCloseable {
         send(SET_FEATURES, le64((1L << 32) | (1L << 30)), true);
         ByteBuffer table = le(8 + 32).putInt(1).putInt(0).putLong(RAM_GPA).putLong(RAM_SIZE).putLong(mapping).putLong(0);
         send(SET_MEM_TABLE, table.array(), true, memfd);
+    }
+
+    private void setUpRings() throws IOException {
         for (int q = 0; q < 2; q++) {
             DriverQueue d = q == 0 ? rxq : txq;
             send(SET_VRING_NUM, le(8).putInt(q).putInt(QUEUE_SIZE).array(), true);
@@ -140,6 +144,57 @@ final class SimulatedGuest implements AutoCloseable {
             bases[q] = request(GET_VRING_BASE, le(8).putInt(q).putInt(0).array()).getInt(4);
         }
         return bases;
+    }
+
+    /**
+     * Resets the device as a guest driver does and QEMU passes on: both rings stopped, laid out
+     * afresh from index 0 and started again, every RX buffer posted anew.
+     */
+    void resetDevice() throws IOException {
+        stopRings();
+        ram.asSlice(RXQ, RX_DATA_AREA - RXQ).fill((byte) 0);
+        rxq = new DriverQueue(ram, RAM_GPA, RAM_GPA + RXQ, QUEUE_SIZE);
+        txq = new DriverQueue(ram, RAM_GPA, RAM_GPA + TXQ, QUEUE_SIZE);
+        rxBufferOfHead.clear();
+        txSlotOfHead.clear();
+        freeTxSlots.clear();
+        for (int i = 0; i < TX_SLOTS; i++) {
+            freeTxSlots.add(i);
+        }
+        received.clear();
+        setUpRings();
+        for (int i = 0; i < RX_BUFFERS; i++) {
+            postRx(i);
+        }
+        Libc.eventfdSignal(kick[0]);
+    }
+
+    /**
+     * Returns once the device thread has gone round its loop at least once after this call, so
+     * whatever the guest made available before it has been looked at. (Two no-op vhost-user
+     * requests for the unused event queue: each is run on the device thread between loop turns.)
+     */
+    void barrier() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            send(SET_VRING_ENABLE, le(8).putInt(2).putInt(0).array(), true);
+        }
+    }
+
+    void kick(int queue) {
+        Libc.eventfdSignal(kick[queue]);
+    }
+
+    /** The guest's RAM, offset 0 being guest physical address {@link #RAM_GPA}. */
+    MemorySegment ram() {
+        return ram;
+    }
+
+    DriverQueue txQueue() {
+        return txq;
+    }
+
+    DriverQueue rxQueue() {
+        return rxq;
     }
 
     private static ByteBuffer le(int size) {

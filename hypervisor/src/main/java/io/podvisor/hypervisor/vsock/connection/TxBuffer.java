@@ -1,21 +1,26 @@
 package io.podvisor.hypervisor.vsock.connection;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 
 /**
  * Guest-to-host bytes a connection accepted but the host socket has not taken yet. A ring of fixed
- * capacity (the buf_alloc advertised to the guest), allocated on first use.
+ * capacity (the buf_alloc advertised to the guest), taken from the VM's {@link BufferBudget} while
+ * it holds bytes and given back (memory freed at once) when it drains.
  */
 final class TxBuffer {
     private final int capacity;
+    private final BufferBudget budget;
+    private Arena arena;
     private ByteBuffer ring;
     private long pushed;
     private long flushed;
 
-    TxBuffer(int capacity) {
+    TxBuffer(int capacity, BufferBudget budget) {
         this.capacity = capacity;
+        this.budget = budget;
     }
 
     int size() {
@@ -30,12 +35,24 @@ final class TxBuffer {
         return pushed == flushed;
     }
 
-    /** Appends what remains in {@code sources}; the caller has checked it fits. */
-    void push(ByteBuffer[] sources) {
+    /** Whether the ring's memory is held now. */
+    boolean holdsMemory() {
+        return ring != null;
+    }
+
+    /**
+     * Appends what remains in {@code sources}; the caller has checked it fits. Returns false, taking
+     * nothing, if the ring is needed and the VM's budget has no room for it.
+     */
+    boolean push(ByteBuffer[] sources) {
         for (ByteBuffer src : sources) {
             while (src.hasRemaining()) {
                 if (ring == null) {
-                    ring = ByteBuffer.allocateDirect(capacity);
+                    if (!budget.tryReserve(capacity)) {
+                        return false;
+                    }
+                    arena = Arena.ofConfined();
+                    ring = arena.allocate(capacity).asByteBuffer();
                 }
                 if (size() == capacity) {
                     throw new IllegalStateException("TX buffer overflow");
@@ -48,6 +65,7 @@ final class TxBuffer {
                 pushed += n;
             }
         }
+        return true;
     }
 
     /** Writes as much as the channel takes; returns the bytes written. */
@@ -63,6 +81,20 @@ final class TxBuffer {
                 break;
             }
         }
+        if (isEmpty()) {
+            release();
+        }
         return total;
+    }
+
+    /** Frees the ring and gives its bytes back to the budget; whatever it held is dropped. */
+    void release() {
+        if (ring != null) {
+            ring = null;
+            arena.close();
+            arena = null;
+            budget.release(capacity);
+        }
+        flushed = pushed;
     }
 }

@@ -43,7 +43,8 @@ public final class VsockConnection {
     public final int localPort;
     public final int peerPort;
     private final SocketChannel host;
-    private final TxBuffer txBuffer = new TxBuffer(BUF_ALLOC);
+    private final BufferBudget budget;
+    private final TxBuffer txBuffer;
     private State state;
     private int pendingRx;
     private ByteBuffer preamble;
@@ -71,7 +72,9 @@ public final class VsockConnection {
     public final long connectDeadline;
 
     private VsockConnection(long guestCid, int localPort, int peerPort, SocketChannel host, State state,
-                            long connectDeadline) {
+                            long connectDeadline, BufferBudget budget) {
+        this.budget = budget;
+        this.txBuffer = new TxBuffer(BUF_ALLOC, budget);
         this.guestCid = guestCid;
         this.localPort = localPort;
         this.peerPort = peerPort;
@@ -82,9 +85,9 @@ public final class VsockConnection {
 
     /** A host client asked, by CONNECT, for guest port {@code peerPort}. */
     public static VsockConnection hostInitiated(long guestCid, int localPort, int peerPort, SocketChannel host,
-                                         long connectDeadline) {
+                                                long connectDeadline, BufferBudget budget) {
         VsockConnection c = new VsockConnection(guestCid, localPort, peerPort, host, State.CONNECTING_TO_GUEST,
-                connectDeadline);
+                connectDeadline, budget);
         c.pendingRx = RX_REQUEST;
         return c;
     }
@@ -94,9 +97,9 @@ public final class VsockConnection {
      * socket connected at once (otherwise the muxer waits for OP_CONNECT).
      */
     public static VsockConnection guestInitiated(VsockHeader request, SocketChannel host, boolean connected,
-                                          long connectDeadline) {
+                                                 long connectDeadline, BufferBudget budget) {
         VsockConnection c = new VsockConnection(request.srcCid(), request.dstPort(), request.srcPort(), host,
-                connected ? State.ESTABLISHED : State.CONNECTING_TO_HOST, connectDeadline);
+                connected ? State.ESTABLISHED : State.CONNECTING_TO_HOST, connectDeadline, budget);
         c.updatePeerCredit(request);
         if (connected) {
             c.pendingRx = RX_RESPONSE;
@@ -231,7 +234,11 @@ public final class VsockConnection {
                 return;
             }
         }
-        txBuffer.push(payload);
+        if (!txBuffer.push(payload)) {
+            close("the VM's vsock connections already buffer " + budget.used() + " bytes for slow host sockets, the most"
+                    + " a VM may", true);
+            return;
+        }
         afterFlush();
     }
 
@@ -374,6 +381,7 @@ public final class VsockConnection {
         closeReason = reason;
         resetGuest = rst;
         pendingRx = 0;
+        txBuffer.release();
     }
 
     @Override

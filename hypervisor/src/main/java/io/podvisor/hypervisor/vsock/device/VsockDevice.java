@@ -7,6 +7,7 @@ import io.podvisor.hypervisor.vsock.sys.Libc;
 import io.podvisor.hypervisor.vsock.vhostuser.VhostUserDevice;
 import io.podvisor.hypervisor.vsock.virtq.BadChainException;
 import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
+import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 import io.podvisor.hypervisor.vsock.virtq.VirtqueueException;
@@ -62,12 +63,15 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
     private final Selector selector;
     private final VsockMuxer muxer;
     private final KickWatcher kicks;
+    private final GuestFaultLog faults;
     private final Ring[] rings = new Ring[QUEUES];
     private final ConcurrentLinkedQueue<FutureTask<?>> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean stopping;
     private GuestMemory memory;
     private boolean moreWork;
+    /** Set when the guest broke the rings: no queue runs until the driver resets the device. */
+    private boolean broken;
 
     public VsockDevice(String vmName, long guestCid, Path hybridSocket) throws IOException {
         this.vmName = vmName;
@@ -76,7 +80,8 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
             rings[i] = new Ring();
         }
         this.selector = Selector.open();
-        this.muxer = new VsockMuxer(vmName, guestCid, hybridSocket, selector);
+        this.faults = new GuestFaultLog(vmName, LOG);
+        this.muxer = new VsockMuxer(vmName, guestCid, hybridSocket, selector, faults);
         try {
             muxer.listen();
             this.kicks = new KickWatcher(vmName, QUEUES, selector::wakeup);
@@ -167,6 +172,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
             Ring r = rings[queue];
             r.started = false;
             base[0] = r.nextAvail;
+            repaired();
             if (queue == RX || queue == TX) {
                 muxer.resetGuestSide();
             }
@@ -214,6 +220,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
 
     private void resetOnLoop() {
         muxer.resetGuestSide();
+        repaired();
         for (int q = 0; q < QUEUES; q++) {
             deactivate(q);
             Libc.close(rings[q].callFd);
@@ -285,7 +292,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
 
     private void activate(int queue) {
         Ring r = rings[queue];
-        if (r.queue != null || !r.started || !r.enabled || !r.addressed || r.size == 0 || memory == null) {
+        if (r.queue != null || !r.started || !r.enabled || !r.addressed || r.size == 0 || memory == null || broken) {
             return;
         }
         try {
@@ -314,17 +321,23 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 }
                 moreWork = false;
                 runTasks();
-                Iterator<SelectionKey> selected = selector.selectedKeys().iterator();
-                while (selected.hasNext()) {
-                    SelectionKey key = selected.next();
-                    selected.remove();
-                    if (key.isValid()) {
-                        muxer.onSelected(key);
+                try {
+                    Iterator<SelectionKey> selected = selector.selectedKeys().iterator();
+                    while (selected.hasNext()) {
+                        SelectionKey key = selected.next();
+                        selected.remove();
+                        if (key.isValid()) {
+                            muxer.onSelected(key);
+                        }
                     }
+                    processTx();
+                    muxer.expireDeadlines();
+                    processRx();
+                } catch (RuntimeException e) {
+                    // A check is missing somewhere: this guest's device stops, the thread and other VMs carry on.
+                    LOG.log(Level.ERROR, "vm " + vmName + ": vsock device failed on guest input", e);
+                    breakDevice("internal error: " + e);
                 }
-                processTx();
-                muxer.expireDeadlines();
-                processRx();
             }
         } catch (IOException | RuntimeException | Error e) {
             LOG.log(Level.ERROR, "vm " + vmName + ": vsock device thread failed; host<->guest vsock is down", e);
@@ -369,7 +382,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 try {
                     chain = q.pop();
                 } catch (BadChainException e) {
-                    LOG.log(Level.WARNING, "vm {0}: vsock TX: {1}", vmName, e.getMessage());
+                    faults.warn(() -> "vsock TX: " + e.getMessage());
                     q.addUsed(e.head, 0);
                     used++;
                     continue;
@@ -380,7 +393,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 try {
                     muxer.onGuestPacket(TxPacket.parse(chain));
                 } catch (BadChainException e) {
-                    LOG.log(Level.WARNING, "vm {0}: vsock TX: {1}", vmName, e.getMessage());
+                    faults.warn(() -> "vsock TX: " + e.getMessage());
                 }
                 q.addUsed(chain.head(), 0);
                 used++;
@@ -412,7 +425,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 try {
                     chain = q.pop();
                 } catch (BadChainException e) {
-                    LOG.log(Level.WARNING, "vm {0}: vsock RX: {1}", vmName, e.getMessage());
+                    faults.warn(() -> "vsock RX: " + e.getMessage());
                     q.addUsed(e.head, 0);
                     used++;
                     continue;
@@ -422,8 +435,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
                 }
                 RxBuffer buffer = new RxBuffer(chain);
                 if (!buffer.holdsHeader()) {
-                    LOG.log(Level.WARNING, "vm {0}: vsock RX buffer of {1} bytes cannot hold a header", vmName,
-                            chain.writableLength());
+                    faults.warn(() -> "vsock RX buffer of " + chain.writableLength() + " bytes cannot hold a header");
                     q.addUsed(chain.head(), 0);
                     used++;
                     continue;
@@ -451,9 +463,28 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
     }
 
     private void broken(int queue, VirtqueueException e) {
-        LOG.log(Level.ERROR, "vm {0}: vsock queue {1} is broken and stops: {2}", vmName, queue, e.getMessage());
-        rings[queue].queue = null;
+        breakDevice("queue " + queue + ": " + e.getMessage());
+    }
+
+    /** Stops every queue and closes every connection until the guest's driver resets the device. */
+    private void breakDevice(String reason) {
+        LOG.log(Level.ERROR, "vm {0}: vsock device broken by the guest ({1}); its connections are closed and it stays"
+                + " stopped until the guest resets it", vmName, reason);
+        broken = true;
+        for (int q = 0; q < QUEUES; q++) {
+            deactivate(q);
+        }
         muxer.resetGuestSide();
+        muxer.refuseHostClients("its vsock device is broken (" + reason + ")");
+    }
+
+    /** The front-end stopped or reset the device: it may run again once set up. */
+    private void repaired() {
+        if (broken) {
+            broken = false;
+            muxer.refuseHostClients(null);
+            LOG.log(Level.INFO, "vm {0}: vsock device reset by the guest after it broke", vmName);
+        }
     }
 
     private void interrupt(Ring ring) {

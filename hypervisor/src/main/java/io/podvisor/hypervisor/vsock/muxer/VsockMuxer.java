@@ -1,9 +1,11 @@
 package io.podvisor.hypervisor.vsock.muxer;
 
+import io.podvisor.hypervisor.vsock.connection.BufferBudget;
 import io.podvisor.hypervisor.vsock.connection.VsockConnection;
 import io.podvisor.hypervisor.vsock.packet.RxBuffer;
 import io.podvisor.hypervisor.vsock.packet.TxPacket;
 import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -39,6 +41,10 @@ public final class VsockMuxer implements AutoCloseable {
     /** Host ports handed to host-initiated connections start here, far from guest-chosen ones. */
     public static final int FIRST_LOCAL_PORT = 1 << 30;
     private static final int MAX_CONTROL_PACKETS = 4096;
+    /** Connections one VM may have open at once, host- and guest-initiated together. */
+    public static final int MAX_CONNECTIONS = 256;
+    /** Guest-to-host bytes one VM's connections may buffer for host sockets that do not keep up. */
+    public static final long MAX_BUFFERED_BYTES = 4L << 20;
     /** Non-blocking clients (Netty) get EAGAIN, not a wait, when the backlog is full. */
     private static final int LISTEN_BACKLOG = 512;
 
@@ -48,7 +54,11 @@ public final class VsockMuxer implements AutoCloseable {
     private final long guestCid;
     private final Path hybridSocket;
     private final Selector selector;
+    private final GuestFaultLog faults;
+    private final BufferBudget buffers = new BufferBudget(MAX_BUFFERED_BYTES);
     private ServerSocketChannel listener;
+    /** Why host clients are refused at once (the device is broken), or null. */
+    private String refusal;
     private final Map<Long, VsockConnection> connections = new HashMap<>();
     private final Set<VsockConnection> connecting = new LinkedHashSet<>();
     private final Set<HandshakeReader> handshakes = new LinkedHashSet<>();
@@ -56,7 +66,8 @@ public final class VsockMuxer implements AutoCloseable {
     private final ArrayDeque<VsockHeader> controlQueue = new ArrayDeque<>();
     private int nextLocalPort = FIRST_LOCAL_PORT;
 
-    public VsockMuxer(String vmName, long guestCid, Path hybridSocket, Selector selector) {
+    public VsockMuxer(String vmName, long guestCid, Path hybridSocket, Selector selector, GuestFaultLog faults) {
+        this.faults = faults;
         this.vmName = vmName;
         this.guestCid = guestCid;
         this.hybridSocket = hybridSocket;
@@ -78,8 +89,18 @@ public final class VsockMuxer implements AutoCloseable {
         listener = server;
     }
 
-    int connectionCount() {
+    public int connectionCount() {
         return connections.size();
+    }
+
+    /** Guest-to-host bytes the VM's connections hold in host memory now. */
+    public long bufferedBytes() {
+        return buffers.used();
+    }
+
+    /** Refuses host clients at once with {@code reason} (the guest cannot answer them), or stops refusing (null). */
+    public void refuseHostClients(String reason) {
+        refusal = reason;
     }
 
     // ---- host side events ----
@@ -190,9 +211,18 @@ public final class VsockMuxer implements AutoCloseable {
     }
 
     private void hostConnect(SocketChannel client, int guestPort) {
+        String refused = refusal != null ? refusal
+                : connections.size() >= MAX_CONNECTIONS ? "it has " + MAX_CONNECTIONS + " connections open, the most a VM may"
+                : null;
+        if (refused != null) {
+            LOG.log(Level.WARNING, "vm {0}: host client for guest port {1} refused: {2}", vmName,
+                    Integer.toUnsignedString(guestPort), refused);
+            closeQuietly(client);
+            return;
+        }
         int localPort = allocateLocalPort(guestPort);
         VsockConnection c = VsockConnection.hostInitiated(guestCid, localPort, guestPort, client,
-                deadline(CONNECT_TIMEOUT));
+                deadline(CONNECT_TIMEOUT), buffers);
         connections.put(key(localPort, guestPort), c);
         connecting.add(c);
         try {
@@ -221,8 +251,8 @@ public final class VsockMuxer implements AutoCloseable {
     public void onGuestPacket(TxPacket packet) {
         VsockHeader h = packet.header();
         if (h.srcCid() != guestCid) {
-            LOG.log(Level.WARNING, "vm {0}: dropped a packet from CID {1}, the guest is CID {2}: {3}",
-                    vmName, h.srcCid(), guestCid, h);
+            faults.warn(() -> "dropped a packet from CID " + Long.toUnsignedString(h.srcCid()) + ", the guest is CID "
+                    + guestCid + ": " + h);
             return;
         }
         if (h.type() != VsockHeader.TYPE_STREAM || h.dstCid() != VsockHeader.HOST_CID) {
@@ -243,6 +273,12 @@ public final class VsockMuxer implements AutoCloseable {
     }
 
     private void guestConnect(VsockHeader request) {
+        if (connections.size() >= MAX_CONNECTIONS) {
+            faults.warn(() -> "guest connection to host port " + Integer.toUnsignedString(request.dstPort())
+                    + " refused: " + MAX_CONNECTIONS + " connections are open, the most a VM may");
+            resetPeer(request);
+            return;
+        }
         Path target = Path.of(hybridSocket + "_" + Integer.toUnsignedString(request.dstPort()));
         SocketChannel host = null;
         boolean connected;
@@ -257,7 +293,8 @@ public final class VsockMuxer implements AutoCloseable {
             resetPeer(request);
             return;
         }
-        VsockConnection c = VsockConnection.guestInitiated(request, host, connected, deadline(CONNECT_TIMEOUT));
+        VsockConnection c = VsockConnection.guestInitiated(request, host, connected, deadline(CONNECT_TIMEOUT),
+                buffers);
         try {
             host.register(selector, 0, c);
         } catch (ClosedChannelException e) {
@@ -283,7 +320,7 @@ public final class VsockMuxer implements AutoCloseable {
 
     private void queueControl(VsockHeader h) {
         if (controlQueue.size() >= MAX_CONTROL_PACKETS) {
-            LOG.log(Level.WARNING, "vm {0}: guest does not take packets; dropped {1}", vmName, h);
+            faults.warn(() -> "the guest does not take packets; dropped " + h);
             return;
         }
         controlQueue.add(h);
@@ -396,6 +433,7 @@ public final class VsockMuxer implements AutoCloseable {
             LOG.log(Level.INFO, "vm {0}: vsock device stopped; closing {1} connection(s)", vmName, connections.size());
         }
         for (VsockConnection c : new ArrayList<>(connections.values())) {
+            c.close("vsock device stopped", false);
             closeQuietly(c.host());
         }
         connections.clear();

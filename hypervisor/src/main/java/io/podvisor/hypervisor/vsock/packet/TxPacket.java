@@ -13,6 +13,9 @@ import java.nio.ByteBuffer;
  */
 public record TxPacket(VsockHeader header, ByteBuffer[] payload) {
 
+    /** The most payload a packet may carry (Linux's VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
+    public static final int MAX_PAYLOAD = 64 * 1024;
+
     private static final ByteBuffer[] NO_PAYLOAD = new ByteBuffer[0];
 
     public static TxPacket parse(DescriptorChain chain) throws BadChainException {
@@ -27,6 +30,10 @@ public record TxPacket(VsockHeader header, ByteBuffer[] payload) {
         }
         VsockHeader header = VsockHeader.decode(headerBytes);
         long payloadLength = Integer.toUnsignedLong(header.len());
+        if (payloadLength > MAX_PAYLOAD) {
+            throw new BadChainException(chain.head(), "header says " + payloadLength + " payload bytes, more than the "
+                    + MAX_PAYLOAD + " a packet may carry");
+        }
         if (payloadLength == 0) {
             return new TxPacket(header, NO_PAYLOAD);
         }

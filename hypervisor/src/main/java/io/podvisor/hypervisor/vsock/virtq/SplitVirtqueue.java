@@ -52,6 +52,10 @@ public final class SplitVirtqueue {
                 || used.byteSize() < usedRingSize(size)) {
             throw new VirtqueueException("ring areas too small for queue size " + size);
         }
+        // The guest chooses these addresses; the aligned accesses below would throw on a misaligned ring.
+        requireAligned("descriptor table", desc, 16);
+        requireAligned("available ring", avail, 2);
+        requireAligned("used ring", used, 4);
         this.memory = memory;
         this.size = size;
         this.desc = desc;
@@ -60,6 +64,13 @@ public final class SplitVirtqueue {
         this.nextAvail = nextAvail & 0xffff;
         this.nextUsed = Short.toUnsignedInt((short) U16.getAcquire(used, 2L));
         used.set(JAVA_SHORT, 0L, (short) 0);
+    }
+
+    private static void requireAligned(String what, MemorySegment area, int alignment) throws VirtqueueException {
+        if (area.address() % alignment != 0) {
+            throw new VirtqueueException(what + " at 0x" + Long.toHexString(area.address())
+                    + " is not aligned to " + alignment + " bytes");
+        }
     }
 
     public static long descTableSize(int size) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,7 +63,7 @@ class TxBufferTest {
 
     @Test
     void keepsBytesInOrderAcrossTheEndOfTheRing() throws Exception {
-        TxBuffer buffer = new TxBuffer(16);
+        TxBuffer buffer = new TxBuffer(16, new BufferBudget(1024));
         SlowChannel channel = new SlowChannel();
         buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(0, 12))});
         channel.budget = 10;
@@ -78,17 +79,49 @@ class TxBufferTest {
 
     @Test
     void refusesMoreThanItsCapacity() {
-        TxBuffer buffer = new TxBuffer(8);
+        TxBuffer buffer = new TxBuffer(8, new BufferBudget(1024));
         assertThrows(IllegalStateException.class, () -> buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(0, 9))}));
     }
 
     @Test
     void pushTakesWhatAPartialWriteLeftInTheSourceBuffers() {
-        TxBuffer buffer = new TxBuffer(8);
+        TxBuffer buffer = new TxBuffer(8, new BufferBudget(1024));
         ByteBuffer src = ByteBuffer.wrap(bytes(0, 6));
         src.position(4);
         buffer.push(new ByteBuffer[] {src});
         assertEquals(2, buffer.size());
         assertEquals(0, src.remaining());
+    }
+
+    @Test
+    void holdsItsRingFromTheVmBudgetOnlyWhileItHoldsBytes() throws Exception {
+        BufferBudget budget = new BufferBudget(1024);
+        TxBuffer buffer = new TxBuffer(16, budget);
+        assertEquals(0, budget.used(), "an idle connection costs nothing");
+        assertTrue(buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(0, 5))}));
+        assertEquals(16, budget.used());
+        SlowChannel channel = new SlowChannel();
+        channel.budget = 100;
+        buffer.flushTo(channel);
+        assertEquals(0, budget.used(), "drained, the ring is given back");
+        assertFalse(buffer.holdsMemory());
+        assertTrue(buffer.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(5, 3))}));
+        buffer.flushTo(channel);
+        assertArrayEquals(bytes(0, 8), channel.taken.toByteArray());
+    }
+
+    @Test
+    void takesNothingWhenTheVmBudgetHasNoRoomForItsRing() {
+        BufferBudget budget = new BufferBudget(20);
+        TxBuffer first = new TxBuffer(16, budget);
+        TxBuffer second = new TxBuffer(16, budget);
+        assertTrue(first.push(new ByteBuffer[] {ByteBuffer.wrap(bytes(0, 1))}));
+        ByteBuffer src = ByteBuffer.wrap(bytes(0, 4));
+        assertFalse(second.push(new ByteBuffer[] {src}));
+        assertEquals(4, src.remaining());
+        assertEquals(0, second.size());
+        first.release();
+        assertEquals(0, budget.used());
+        assertTrue(second.push(new ByteBuffer[] {src}));
     }
 }

@@ -43,6 +43,7 @@ class VsockConnectionTest {
     Path dir;
     private SocketChannel hostEnd;
     private SocketChannel client;
+    private final BufferBudget budget = new BufferBudget(1L << 20);
 
     @BeforeEach
     void socketPair() throws IOException {
@@ -62,7 +63,7 @@ class VsockConnectionTest {
 
     private VsockConnection established() {
         VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, HOST_PORT, GUEST_PORT, hostEnd,
-                Long.MAX_VALUE);
+                Long.MAX_VALUE, budget);
         assertEquals(OP_REQUEST, fill(c).packet().op());
         c.onGuestPacket(tx(fromGuest(OP_RESPONSE, GUEST_PORT, HOST_PORT, 0, 0, GUEST_BUF, 0)));
         assertEquals(VsockConnection.State.ESTABLISHED, c.state());
@@ -103,7 +104,7 @@ class VsockConnectionTest {
     @Test
     void hostInitiatedConnectionSendsRequestThenAnswersOkOnResponse() throws IOException {
         VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, HOST_PORT, GUEST_PORT, hostEnd,
-                Long.MAX_VALUE);
+                Long.MAX_VALUE, budget);
         assertEquals(0, c.interestOps(), "nothing is read from the client before the guest accepted");
         VsockHeader request = fill(c).packet();
         assertEquals(OP_REQUEST, request.op());
@@ -121,7 +122,7 @@ class VsockConnectionTest {
     @Test
     void guestResetWhileConnectingClosesWithoutAnswer() throws IOException {
         VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, HOST_PORT, GUEST_PORT, hostEnd,
-                Long.MAX_VALUE);
+                Long.MAX_VALUE, budget);
         fill(c);
         c.onGuestPacket(tx(fromGuest(OP_RST, GUEST_PORT, HOST_PORT, 0, 0, 0, 0)));
         assertTrue(c.isClosed());
@@ -204,7 +205,7 @@ class VsockConnectionTest {
     @Test
     void hostDataNeverExceedsTheGuestsCredit() throws IOException {
         VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, HOST_PORT, GUEST_PORT, hostEnd,
-                Long.MAX_VALUE);
+                Long.MAX_VALUE, budget);
         fill(c);
         c.onGuestPacket(tx(fromGuest(OP_RESPONSE, GUEST_PORT, HOST_PORT, 0, 0, 6000, 0)));
         client.write(ByteBuffer.wrap(new byte[20_000]));
@@ -270,7 +271,7 @@ class VsockConnectionTest {
     @Test
     void guestInitiatedConnectionAnswersResponseFirst() {
         VsockHeader request = fromGuest(OP_REQUEST, 5000, 1025, 0, 0, GUEST_BUF, 0);
-        VsockConnection c = VsockConnection.guestInitiated(request, hostEnd, true, Long.MAX_VALUE);
+        VsockConnection c = VsockConnection.guestInitiated(request, hostEnd, true, Long.MAX_VALUE, budget);
         VsockHeader response = fill(c).packet();
         assertEquals(OP_RESPONSE, response.op());
         assertEquals(1025, response.srcPort());
@@ -280,7 +281,7 @@ class VsockConnectionTest {
 
     @Test
     void connectTimeoutResetsTheGuest() {
-        VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, HOST_PORT, GUEST_PORT, hostEnd, 0);
+        VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, HOST_PORT, GUEST_PORT, hostEnd, 0, budget);
         fill(c);
         c.onConnectTimeout();
         assertTrue(c.isClosed());
@@ -293,5 +294,41 @@ class VsockConnectionTest {
         c.onGuestPacket(tx(fromGuest(OP_RESPONSE, GUEST_PORT, HOST_PORT, 0, 0, GUEST_BUF, 0)));
         assertTrue(c.isClosed());
         assertTrue(c.resetGuest());
+    }
+
+    @Test
+    void guestFillingSlowHostSocketsBeyondTheVmBudgetIsReset() throws IOException {
+        BufferBudget small = new BufferBudget(VsockConnection.BUF_ALLOC);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(dir.resolve("second")));
+            try (SocketChannel secondClient = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("second")));
+                 SocketChannel secondHost = server.accept()) {
+                secondHost.configureBlocking(false);
+                VsockConnection first = establishedWith(hostEnd, small, HOST_PORT);
+                VsockConnection second = establishedWith(secondHost, small, HOST_PORT + 1);
+                byte[] chunk = new byte[64 * 1024];
+                // Neither client reads: the first connection's buffer takes the whole budget.
+                while (first.bufferedForHost() == 0) {
+                    first.onGuestPacket(tx(fromGuest(OP_RW, GUEST_PORT, HOST_PORT, 0, 0, GUEST_BUF, 0), chunk));
+                }
+                assertEquals(VsockConnection.BUF_ALLOC, small.used());
+                while (!second.isClosed()) {
+                    second.onGuestPacket(tx(fromGuest(OP_RW, GUEST_PORT, HOST_PORT + 1, 0, 0, GUEST_BUF, 0), chunk));
+                }
+                assertTrue(second.resetGuest(), "the guest is told its stream was reset");
+                assertTrue(second.closeReason().contains("buffer"), second.closeReason());
+                assertFalse(first.isClosed(), "the connection holding the budget goes on");
+                first.close("test done", false);
+                assertEquals(0, small.used(), "closing gives the buffer back");
+            }
+        }
+    }
+
+    private VsockConnection establishedWith(SocketChannel host, BufferBudget budget, int hostPort) {
+        VsockConnection c = VsockConnection.hostInitiated(VsockPackets.GUEST_CID, hostPort, GUEST_PORT, host,
+                Long.MAX_VALUE, budget);
+        fill(c);
+        c.onGuestPacket(tx(fromGuest(OP_RESPONSE, GUEST_PORT, hostPort, 0, 0, GUEST_BUF, 0)));
+        return c;
     }
 }

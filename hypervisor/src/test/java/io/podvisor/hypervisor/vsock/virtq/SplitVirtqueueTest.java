@@ -164,4 +164,45 @@ class SplitVirtqueueTest {
     void refusesAQueueSizeThatIsNotAPowerOfTwo() {
         assertThrows(VirtqueueException.class, () -> new SplitVirtqueue(memory, 6, ram, ram, ram, 0));
     }
+
+    @Test
+    void refusesRingsTheGuestPlacedMisaligned() {
+        DriverQueue d = driver(0);
+        VirtqueueException desc = assertThrows(VirtqueueException.class, () -> new SplitVirtqueue(memory, SIZE,
+                memory.guest(d.descGpa + 8, SplitVirtqueue.descTableSize(SIZE)),
+                memory.guest(d.availGpa, SplitVirtqueue.availRingSize(SIZE)),
+                memory.guest(d.usedGpa, SplitVirtqueue.usedRingSize(SIZE)), 0));
+        assertTrue(desc.getMessage().contains("descriptor table"), desc.getMessage());
+        VirtqueueException used = assertThrows(VirtqueueException.class, () -> new SplitVirtqueue(memory, SIZE,
+                memory.guest(d.descGpa, SplitVirtqueue.descTableSize(SIZE)),
+                memory.guest(d.availGpa, SplitVirtqueue.availRingSize(SIZE)),
+                memory.guest(d.usedGpa + 2, SplitVirtqueue.usedRingSize(SIZE)), 0));
+        assertTrue(used.getMessage().contains("used ring"), used.getMessage());
+    }
+
+    @Test
+    void rejectsADescriptorWhoseEndWrapsAroundTheAddressSpace() throws Exception {
+        DriverQueue d = driver(0);
+        SplitVirtqueue q = device(d, 0);
+        d.writeDescriptor(0, -16L, 32, 0, 0);
+        d.publish(0);
+        d.writeDescriptor(1, GUEST_BASE + 16, -1, 0, 0);
+        d.publish(1);
+        assertThrows(BadChainException.class, q::pop);
+        BadChainException huge = assertThrows(BadChainException.class, q::pop);
+        assertTrue(huge.getMessage().contains("outside"), huge.getMessage());
+    }
+
+    @Test
+    void rejectsADescriptorIndexBeyondTheQueue() throws Exception {
+        DriverQueue d = driver(0);
+        SplitVirtqueue q = device(d, 0);
+        d.writeDescriptor(0, GUEST_BASE + 0x8000, 16, SplitVirtqueue.DESC_F_NEXT, SIZE + 3);
+        d.publish(0);
+        d.publish(SIZE + 5);
+        BadChainException next = assertThrows(BadChainException.class, q::pop);
+        assertTrue(next.getMessage().contains("out of range"), next.getMessage());
+        BadChainException head = assertThrows(BadChainException.class, q::pop);
+        assertTrue(head.getMessage().contains("out of range"), head.getMessage());
+    }
 }

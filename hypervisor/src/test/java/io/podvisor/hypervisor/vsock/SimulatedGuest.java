@@ -151,6 +151,15 @@ final class SimulatedGuest implements AutoCloseable {
      * afresh from index 0 and started again, every RX buffer posted anew.
      */
     void resetDevice() throws IOException {
+        resetRings();
+        for (int i = 0; i < RX_BUFFERS; i++) {
+            postRx(i);
+        }
+        Libc.eventfdSignal(kick[0]);
+    }
+
+    /** Like {@link #resetDevice()} but posts no RX buffers: the caller drives both rings by hand. */
+    void resetRings() throws IOException {
         stopRings();
         ram.asSlice(RXQ, RX_DATA_AREA - RXQ).fill((byte) 0);
         rxq = new DriverQueue(ram, RAM_GPA, RAM_GPA + RXQ, QUEUE_SIZE);
@@ -163,21 +172,11 @@ final class SimulatedGuest implements AutoCloseable {
         }
         received.clear();
         setUpRings();
-        for (int i = 0; i < RX_BUFFERS; i++) {
-            postRx(i);
-        }
-        Libc.eventfdSignal(kick[0]);
     }
 
-    /**
-     * Returns once the device thread has gone round its loop at least once after this call, so
-     * whatever the guest made available before it has been looked at. (Two no-op vhost-user
-     * requests for the unused event queue: each is run on the device thread between loop turns.)
-     */
-    void barrier() throws IOException {
-        for (int i = 0; i < 2; i++) {
-            send(SET_VRING_ENABLE, le(8).putInt(2).putInt(0).array(), true);
-        }
+    /** Waits up to {@code timeout} for the device to signal queue {@code queue}. */
+    void awaitInterrupt(int queue, Duration timeout) {
+        await(queue, timeout);
     }
 
     void kick(int queue) {

@@ -16,9 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * Not thread-safe: one device thread owns it.
  */
 public final class SplitVirtqueue {
-    static final int DESC_F_NEXT = 1;
-    static final int DESC_F_WRITE = 2;
-    static final int DESC_F_INDIRECT = 4;
+    public static final int DESC_F_NEXT = 1;
+    public static final int DESC_F_WRITE = 2;
+    public static final int DESC_F_INDIRECT = 4;
     static final int AVAIL_F_NO_INTERRUPT = 1;
     static final int USED_F_NO_NOTIFY = 1;
     public static final int MAX_SIZE = 32768;

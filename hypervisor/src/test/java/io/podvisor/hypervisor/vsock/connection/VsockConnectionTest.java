@@ -331,4 +331,14 @@ class VsockConnectionTest {
         c.onGuestPacket(tx(fromGuest(OP_RESPONSE, GUEST_PORT, hostPort, 0, 0, GUEST_BUF, 0)));
         return c;
     }
+
+    @Test
+    void aGuestClaimingToHaveConsumedMoreThanItWasSentGetsNoCreditForIt() {
+        VsockConnection c = established();
+        assertEquals(GUEST_BUF, c.peerCredit());
+        c.onGuestPacket(tx(fromGuest(OP_CREDIT_UPDATE, GUEST_PORT, HOST_PORT, 0, 0, GUEST_BUF, 12345)));
+        assertEquals(0, c.peerCredit(), "fwd_cnt ahead of what the host sent is a lie, not credit");
+        c.onGuestPacket(tx(fromGuest(OP_CREDIT_UPDATE, GUEST_PORT, HOST_PORT, 0, 0, -1, 0)));
+        assertEquals(0xFFFF_FFFFL, c.peerCredit(), "never more than the buf_alloc the guest gives");
+    }
 }

@@ -19,7 +19,7 @@ public final class DriverQueue {
     public record Used(int head, int length) {
     }
 
-    final int size;
+    public final int size;
     public final long descGpa;
     public final long availGpa;
     public final long usedGpa;
@@ -78,7 +78,7 @@ public final class DriverQueue {
         return ids[0];
     }
 
-    void writeDescriptor(int index, long gpa, int length, int flags, int next) {
+    public void writeDescriptor(int index, long gpa, int length, int flags, int next) {
         long at = descGpa + 16L * index;
         memory.set(JAVA_LONG, -ramGpa + at, gpa);
         memory.set(JAVA_INT, -ramGpa + at + 8, length);
@@ -87,14 +87,14 @@ public final class DriverQueue {
     }
 
     /** Puts {@code head} on the available ring as is (for hand-made, possibly broken, chains). */
-    void publish(int head) {
+    public void publish(int head) {
         memory.set(JAVA_SHORT, -ramGpa + availGpa + 4 + 2L * (availIdx % size), (short) head);
         availIdx = (availIdx + 1) & 0xffff;
         java.lang.invoke.VarHandle.fullFence();
         memory.set(JAVA_SHORT, -ramGpa + availGpa + 2, (short) availIdx);
     }
 
-    void setAvailFlags(int flags) {
+    public void setAvailFlags(int flags) {
         memory.set(JAVA_SHORT, -ramGpa + availGpa, (short) flags);
     }
 

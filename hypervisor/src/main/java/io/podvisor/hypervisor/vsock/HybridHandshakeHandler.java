@@ -1,7 +1,5 @@
 package io.podvisor.hypervisor.vsock;
 
-import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,6 +14,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
+import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
 
 /**
  * Performs the hybrid vsock CONNECT/OK exchange on a fresh channel before the rest of the

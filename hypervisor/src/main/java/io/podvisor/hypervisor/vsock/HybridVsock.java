@@ -1,7 +1,5 @@
 package io.podvisor.hypervisor.vsock;
 
-import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -15,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import io.netty.channel.ChannelHandler;
+import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
 
 /**
  * The host side of hybrid vsock (Cloud Hypervisor, Firecracker, and {@link VhostUserVsockBackend}):

@@ -1,10 +1,5 @@
 package io.podvisor.hypervisor.vsock;
 
-import io.podvisor.hypervisor.vsock.packet.TxPacket;
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
-import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.SocketChannel;
@@ -16,6 +11,11 @@ import java.util.Deque;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
+
+import io.podvisor.hypervisor.vsock.packet.TxPacket;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
+import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;

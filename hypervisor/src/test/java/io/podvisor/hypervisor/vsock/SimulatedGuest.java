@@ -1,9 +1,5 @@
 package io.podvisor.hypervisor.vsock;
 
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-import io.podvisor.hypervisor.vsock.sys.Libc;
-import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
-
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +16,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;

@@ -1,10 +1,5 @@
 package io.podvisor.hypervisor.vsock;
 
-import io.podvisor.hypervisor.vsock.connection.VsockConnection;
-import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
-import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -40,6 +35,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.podvisor.hypervisor.vsock.connection.VsockConnection;
+import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,5 @@
 package io.podvisor.hypervisor.vsock;
 
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -22,6 +20,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+
 /**
  * One fuzz run: two VMs' backends on real sockets and memfd memory; a {@link HostileGuest} attacks
  * VM "fuzzed" while host programs connect to it and accept its connections (some reading, some
@@ -33,6 +33,8 @@ final class VsockFuzzRun implements AutoCloseable {
     private static final long FUZZED_CID = 3;
     private static final long BYSTANDER_CID = 4;
     private static final Duration WAIT = Duration.ofSeconds(5);
+    /** The guest port the echo checks use; the host clients dialling during the run never use it. */
+    private static final int ECHO_PORT = 7000;
 
     record Result(long iterations, long rounds, long txChains, long rxChains, long rxPacketsChecked,
                   long ringAbuses, long deviceBreaks, long hostConnections, long bystanderEchoes,
@@ -153,11 +155,11 @@ final class VsockFuzzRun implements AutoCloseable {
                 hostile.ringAbuses, logs.deviceBreaks, hostConnections, echoes + 1, elapsed);
     }
 
-    /** A host client reaches guest port 1024 and the guest's answer comes back intact. */
+    /** A host client reaches guest port {@link #ECHO_PORT} and the guest's answer comes back intact. */
     private static void echo(SimulatedGuest guest, Path hybrid, String what) throws Exception {
         CompletableFuture<SocketChannel> client = CompletableFuture.supplyAsync(() -> {
             try {
-                return HybridVsock.connect(hybrid, 1024, WAIT);
+                return HybridVsock.connect(hybrid, ECHO_PORT, WAIT);
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
@@ -165,11 +167,11 @@ final class VsockFuzzRun implements AutoCloseable {
         VsockHeader request;
         do {
             request = guest.receive(WAIT).header();
-        } while (request.op() != VsockHeader.OP_REQUEST);
+        } while (request.op() != VsockHeader.OP_REQUEST || request.dstPort() != ECHO_PORT);
         int hostPort = request.srcPort();
-        guest.send(guest.header(VsockHeader.OP_RESPONSE, 1024, hostPort, 0, 65536, 0));
+        guest.send(guest.header(VsockHeader.OP_RESPONSE, ECHO_PORT, hostPort, 0, 65536, 0));
         try (SocketChannel c = client.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-            guest.send(guest.header(VsockHeader.OP_RW, 1024, hostPort, 0, 65536, 0), SimulatedGuest.bytes("alive"));
+            guest.send(guest.header(VsockHeader.OP_RW, ECHO_PORT, hostPort, 0, 65536, 0), SimulatedGuest.bytes("alive"));
             ByteBuffer b = ByteBuffer.allocate(5);
             while (b.hasRemaining() && c.read(b) >= 0) {
                 // read the answer
@@ -178,7 +180,7 @@ final class VsockFuzzRun implements AutoCloseable {
                 throw new AssertionError(what + ": echo came back as '" + new String(b.array(), 0, b.position()) + "'");
             }
         }
-        guest.send(guest.header(VsockHeader.OP_RST, 1024, hostPort, 0, 0, 0));
+        guest.send(guest.header(VsockHeader.OP_RST, ECHO_PORT, hostPort, 0, 0, 0));
     }
 
     @Override

@@ -1,14 +1,14 @@
 package io.podvisor.hypervisor.vsock.connection;
 
-import io.podvisor.hypervisor.vsock.packet.RxBuffer;
-import io.podvisor.hypervisor.vsock.packet.TxPacket;
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+
+import io.podvisor.hypervisor.vsock.packet.RxBuffer;
+import io.podvisor.hypervisor.vsock.packet.TxPacket;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
 
 /**
  * One stream between a host unix socket and a guest vsock port, with its state and both

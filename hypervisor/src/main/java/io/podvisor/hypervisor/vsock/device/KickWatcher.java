@@ -1,12 +1,12 @@
 package io.podvisor.hypervisor.vsock.device;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
-
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+
+import io.podvisor.hypervisor.vsock.sys.Libc;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;

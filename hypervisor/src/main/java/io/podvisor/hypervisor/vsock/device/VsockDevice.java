@@ -1,17 +1,5 @@
 package io.podvisor.hypervisor.vsock.device;
 
-import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
-import io.podvisor.hypervisor.vsock.packet.RxBuffer;
-import io.podvisor.hypervisor.vsock.packet.TxPacket;
-import io.podvisor.hypervisor.vsock.sys.Libc;
-import io.podvisor.hypervisor.vsock.vhostuser.VhostUserDevice;
-import io.podvisor.hypervisor.vsock.virtq.BadChainException;
-import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
-import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
-import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
-import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
-import io.podvisor.hypervisor.vsock.virtq.VirtqueueException;
-
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -27,6 +15,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
+import io.podvisor.hypervisor.vsock.packet.RxBuffer;
+import io.podvisor.hypervisor.vsock.packet.TxPacket;
+import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.vsock.vhostuser.VhostUserDevice;
+import io.podvisor.hypervisor.vsock.virtq.BadChainException;
+import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
+import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
+import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
+import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
+import io.podvisor.hypervisor.vsock.virtq.VirtqueueException;
 
 /**
  * The virtio-vsock device: its three virtqueues (RX 0, TX 1, event 2) over the guest's shared

@@ -1,12 +1,5 @@
 package io.podvisor.hypervisor.vsock.muxer;
 
-import io.podvisor.hypervisor.vsock.connection.BufferBudget;
-import io.podvisor.hypervisor.vsock.connection.VsockConnection;
-import io.podvisor.hypervisor.vsock.packet.RxBuffer;
-import io.podvisor.hypervisor.vsock.packet.TxPacket;
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
-
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
@@ -27,6 +20,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import io.podvisor.hypervisor.vsock.connection.BufferBudget;
+import io.podvisor.hypervisor.vsock.connection.VsockConnection;
+import io.podvisor.hypervisor.vsock.packet.RxBuffer;
+import io.podvisor.hypervisor.vsock.packet.TxPacket;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
 
 /**
  * The host side of the vsock device, Cloud Hypervisor's hybrid flavour: host clients connect to

@@ -1,10 +1,10 @@
 package io.podvisor.hypervisor.vsock.packet;
 
-import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
-import io.podvisor.hypervisor.vsock.virtq.Segments;
-
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+
+import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
+import io.podvisor.hypervisor.vsock.virtq.Segments;
 
 /** A buffer the guest posted on the RX queue, into which the device writes one packet. */
 public final class RxBuffer {

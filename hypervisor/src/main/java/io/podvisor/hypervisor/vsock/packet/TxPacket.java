@@ -1,11 +1,11 @@
 package io.podvisor.hypervisor.vsock.packet;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
 import io.podvisor.hypervisor.vsock.virtq.BadChainException;
 import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
 import io.podvisor.hypervisor.vsock.virtq.Segments;
-
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 
 /**
  * A packet the guest sent on the TX queue: its header and its payload as buffers viewing guest

@@ -1,11 +1,11 @@
 package io.podvisor.hypervisor.vsock.vhostuser;
 
-import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+
+import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 
 /**
  * One vhost-user message: a 12-byte little-endian header (request, flags, payload size), the

@@ -1,7 +1,5 @@
 package io.podvisor.hypervisor.vsock.vhostuser;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
-
 import java.io.EOFException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -12,6 +10,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.podvisor.hypervisor.vsock.sys.Libc;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -71,7 +70,12 @@ public final class VhostUserServer implements AutoCloseable {
             serve(socket);
             current = null;
             closeQuietly(socket);
-            device.reset();
+            try {
+                device.reset();
+            } catch (RuntimeException e) {
+                // The next front-end must still be able to connect.
+                LOG.log(Level.ERROR, "vm " + vmName + ": resetting the vsock device failed", e);
+            }
         }
     }
 

@@ -1,12 +1,12 @@
 package io.podvisor.hypervisor.vsock.vhostuser;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
-import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
-import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
-
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
+
+import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
+import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 

@@ -1,12 +1,12 @@
 package io.podvisor.hypervisor.vsock.virtq;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+
+import io.podvisor.hypervisor.vsock.sys.Libc;
 
 /**
  * The guest's RAM as the front-end shared it: regions known by guest physical address and by the

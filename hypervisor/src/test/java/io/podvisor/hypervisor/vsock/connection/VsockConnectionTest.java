@@ -1,8 +1,5 @@
 package io.podvisor.hypervisor.vsock.connection;
 
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-import io.podvisor.hypervisor.vsock.packet.VsockPackets;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -14,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.packet.VsockPackets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,11 @@
 package io.podvisor.hypervisor.vsock.packet;
 
-import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
-
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+
+import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
 
 /** Builds packets as the guest would send them and buffers as it would post them, in heap memory. */
 public final class VsockPackets {

@@ -1,14 +1,13 @@
 package io.podvisor.hypervisor.vsock.vhostuser;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
-import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
+import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import org.junit.jupiter.api.Test;
 
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;

@@ -14,6 +14,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
+import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
 
 /**
  * Performs the hybrid vsock CONNECT/OK exchange on a fresh channel before the rest of the

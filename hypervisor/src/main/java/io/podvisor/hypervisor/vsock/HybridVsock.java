@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import io.netty.channel.ChannelHandler;
+import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
 
 /**
  * The host side of hybrid vsock (Cloud Hypervisor, Firecracker, and {@link VhostUserVsockBackend}):

@@ -6,6 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.podvisor.hypervisor.vsock.device.VsockDevice;
+import io.podvisor.hypervisor.vsock.vhostuser.VhostUserServer;
+
 /**
  * A virtio-vsock device back-end for QEMU's {@code vhost-user-vsock-device}, exposing the guest
  * the way Cloud Hypervisor and Firecracker do ("hybrid vsock"):
@@ -17,6 +20,17 @@ import java.nio.file.Path;
  * </ul>
  * QEMU needs {@code -chardev socket,id=X,path=<vhostUserSocket> -device vhost-user-vsock-device,chardev=X}
  * and shared guest memory ({@code memory-backend-memfd,share=on}). Three platform threads per VM.
+ * <p>
+ * The guest is not trusted. Every value it writes is checked before use (ring placement and
+ * indices, descriptor chains against guest memory, packet headers, source CID, credit); a bad
+ * chain or packet is dropped, a broken ring stops the VM's vsock device and closes its
+ * connections until the guest resets the device. Per VM at most
+ * {@link io.podvisor.hypervisor.vsock.muxer.VsockMuxer#MAX_CONNECTIONS} connections and
+ * {@link io.podvisor.hypervisor.vsock.muxer.VsockMuxer#MAX_BUFFERED_BYTES} bytes buffered for host
+ * sockets; warnings about the guest are rate limited. Package by package, the way Firecracker
+ * splits its device: {@code virtq} (guest memory, split virtqueues), {@code vhostuser} (the
+ * protocol), {@code packet}, {@code connection} (one stream's state and buffer), {@code muxer}
+ * (the hybrid unix side), {@code device} (the virtio device and its threads).
  */
 public final class VhostUserVsockBackend implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VhostUserVsockBackend.class.getName());

@@ -16,11 +16,14 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
-import static io.podvisor.hypervisor.vsock.VhostUserMessage.*;
+import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -59,8 +62,8 @@ final class SimulatedGuest implements AutoCloseable {
     private final MemorySegment ram;
     private final int[] kick = new int[2];
     private final int[] call = new int[2];
-    private final DriverQueue rxq;
-    private final DriverQueue txq;
+    private DriverQueue rxq;
+    private DriverQueue txq;
     private final Map<Integer, Integer> rxBufferOfHead = new HashMap<>();
     private final Map<Integer, Integer> txSlotOfHead = new HashMap<>();
     private final Deque<Integer> freeTxSlots = new ArrayDeque<>();
@@ -86,6 +89,7 @@ final class SimulatedGuest implements AutoCloseable {
             freeTxSlots.add(i);
         }
         negotiate();
+        setUpRings();
         for (int i = 0; i < RX_BUFFERS; i++) {
             postRx(i);
         }
@@ -105,6 +109,9 @@ final class SimulatedGuest implements AutoCloseable {
         send(SET_FEATURES, le64((1L << 32) | (1L << 30)), true);
         ByteBuffer table = le(8 + 32).putInt(1).putInt(0).putLong(RAM_GPA).putLong(RAM_SIZE).putLong(mapping).putLong(0);
         send(SET_MEM_TABLE, table.array(), true, memfd);
+    }
+
+    private void setUpRings() throws IOException {
         for (int q = 0; q < 2; q++) {
             DriverQueue d = q == 0 ? rxq : txq;
             send(SET_VRING_NUM, le(8).putInt(q).putInt(QUEUE_SIZE).array(), true);
@@ -136,6 +143,56 @@ final class SimulatedGuest implements AutoCloseable {
             bases[q] = request(GET_VRING_BASE, le(8).putInt(q).putInt(0).array()).getInt(4);
         }
         return bases;
+    }
+
+    /**
+     * Resets the device as a guest driver does and QEMU passes on: both rings stopped, laid out
+     * afresh from index 0 and started again, every RX buffer posted anew.
+     */
+    void resetDevice() throws IOException {
+        resetRings();
+        for (int i = 0; i < RX_BUFFERS; i++) {
+            postRx(i);
+        }
+        Libc.eventfdSignal(kick[0]);
+    }
+
+    /** Like {@link #resetDevice()} but posts no RX buffers: the caller drives both rings by hand. */
+    void resetRings() throws IOException {
+        stopRings();
+        ram.asSlice(RXQ, RX_DATA_AREA - RXQ).fill((byte) 0);
+        rxq = new DriverQueue(ram, RAM_GPA, RAM_GPA + RXQ, QUEUE_SIZE);
+        txq = new DriverQueue(ram, RAM_GPA, RAM_GPA + TXQ, QUEUE_SIZE);
+        rxBufferOfHead.clear();
+        txSlotOfHead.clear();
+        freeTxSlots.clear();
+        for (int i = 0; i < TX_SLOTS; i++) {
+            freeTxSlots.add(i);
+        }
+        received.clear();
+        setUpRings();
+    }
+
+    /** Waits up to {@code timeout} for the device to signal queue {@code queue}. */
+    void awaitInterrupt(int queue, Duration timeout) {
+        await(queue, timeout);
+    }
+
+    void kick(int queue) {
+        Libc.eventfdSignal(kick[queue]);
+    }
+
+    /** The guest's RAM, offset 0 being guest physical address {@link #RAM_GPA}. */
+    MemorySegment ram() {
+        return ram;
+    }
+
+    DriverQueue txQueue() {
+        return txq;
+    }
+
+    DriverQueue rxQueue() {
+        return rxq;
     }
 
     private static ByteBuffer le(int size) {

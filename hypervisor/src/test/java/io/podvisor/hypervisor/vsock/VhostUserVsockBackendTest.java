@@ -35,6 +35,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.podvisor.hypervisor.vsock.connection.VsockConnection;
+import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
+import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,12 +46,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static io.podvisor.hypervisor.vsock.SimulatedGuest.bytes;
 import static io.podvisor.hypervisor.vsock.SimulatedGuest.text;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_CREDIT_UPDATE;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_REQUEST;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_RESPONSE;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_RST;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_RW;
-import static io.podvisor.hypervisor.vsock.VsockHeader.OP_SHUTDOWN;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_CREDIT_UPDATE;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_REQUEST;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_RESPONSE;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_RST;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_RW;
+import static io.podvisor.hypervisor.vsock.packet.VsockHeader.OP_SHUTDOWN;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -414,5 +418,71 @@ class VhostUserVsockBackendTest {
         Path longPath = dir.resolve("x".repeat(120));
         assertThrows(IllegalArgumentException.class,
                 () -> VhostUserVsockBackend.start("test-vm", longPath, hybrid, CID));
+    }
+
+    @Test
+    void packetsWithASpoofedSourceCidAreDropped() throws Exception {
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(Path.of(hybrid + "_1025")));
+            listener.configureBlocking(false);
+            for (long spoofed : new long[] {VsockHeader.HOST_CID, CID + 1, -1L}) {
+                guest.send(new VsockHeader(spoofed, VsockHeader.HOST_CID, 40000, 1025, 0, VsockHeader.TYPE_STREAM,
+                        OP_REQUEST, 0, GUEST_BUF, 0));
+            }
+            assertTrue(guest.quietFor(Duration.ofMillis(300)), "no answer, not even a reset");
+            assertEquals(null, listener.accept(), "no host connection was made");
+            guest.send(guest.header(OP_REQUEST, 40000, 1025, 0, GUEST_BUF, 0));
+            assertEquals(OP_RESPONSE, guest.receive(WAIT).op(), "the guest's own CID still works");
+        }
+    }
+
+    @Test
+    void aGuestCannotOpenMoreConnectionsThanTheLimit() throws Exception {
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(Path.of(hybrid + "_1025")), VsockMuxer.MAX_CONNECTIONS + 64);
+            int extra = 10;
+            int responses = 0;
+            int resets = 0;
+            for (int i = 0; i < VsockMuxer.MAX_CONNECTIONS + extra; i++) {
+                guest.send(guest.header(OP_REQUEST, 20000 + i, 1025, 0, GUEST_BUF, 0));
+            }
+            while (responses + resets < VsockMuxer.MAX_CONNECTIONS + extra) {
+                switch (guest.receive(WAIT).op()) {
+                    case OP_RESPONSE -> responses++;
+                    case OP_RST -> resets++;
+                    default -> {
+                    }
+                }
+            }
+            assertEquals(VsockMuxer.MAX_CONNECTIONS, responses);
+            assertEquals(extra, resets);
+            CompletableFuture<SocketChannel> client = hostConnect(1024);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> client.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("1024"), e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aGuestThatBreaksItsRingLosesItsConnectionsUntilItResetsTheDevice() throws Exception {
+        CompletableFuture<SocketChannel> client = hostConnect(1024);
+        accept(1024);
+        try (SocketChannel c = client.get(5, TimeUnit.SECONDS)) {
+            DriverQueue tx = guest.txQueue();
+            guest.ram().set(java.lang.foreign.ValueLayout.JAVA_SHORT, tx.availGpa + 2 - SimulatedGuest.RAM_GPA,
+                    (short) (tx.availIndex() + SimulatedGuest.QUEUE_SIZE + 1));
+            guest.kick(1);
+            assertEquals(-1, c.read(ByteBuffer.allocate(1)), "the host client sees end of stream");
+        }
+        long refusedAt = System.nanoTime();
+        assertThrows(IOException.class, () -> HybridVsock.connect(hybrid, 1024, WAIT), "refused while broken");
+        assertTrue(System.nanoTime() - refusedAt < WAIT.toNanos() / 2, "refused at once, not after a timeout");
+
+        guest.resetDevice();
+        CompletableFuture<SocketChannel> again = hostConnect(1024);
+        VsockHeader request = accept(1024);
+        try (SocketChannel c = again.get(5, TimeUnit.SECONDS)) {
+            guest.send(guest.header(OP_RW, 1024, request.srcPort(), 0, GUEST_BUF, 0), bytes("back"));
+            assertEquals("back", text(readFully(c, 4)));
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.podvisor.shim.agent;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -38,31 +39,52 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
-/** The host's side of the agent API: gRPC over the VM's hybrid vsock socket, port 1024. */
+/**
+ * The host's side of the agent API: gRPC over the VM's hybrid vsock socket, port 1024. The agent
+ * runs in the guest and is not trusted: no message from it may exceed {@link #MAX_INBOUND_MESSAGE},
+ * and no call waits for it forever. Every unary call has a deadline of {@link #CALL_TIMEOUT}.
+ * A process run through {@link #start} has that long to start; once it runs, its stream has no
+ * deadline (an exec or a container lives as long as it lives: it ends when the process exits or
+ * the caller signals it). {@link #watchEvents} lasts as long as the VM.
+ */
 public final class AgentClient implements AutoCloseable {
     public static final int AGENT_PORT = 1024;
-    private static final long CALL_TIMEOUT_SECONDS = 60;
+    /**
+     * The largest message the agent may send (gRPC's default would be 4 MiB): its largest are output
+     * chunks of 32 KiB and process lists.
+     */
+    static final int MAX_INBOUND_MESSAGE = 1 << 20;
+    static final int MAX_INBOUND_METADATA = 16 << 10;
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
     private static final EventLoopGroup EVENT_LOOP = new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("agent-client", true), EpollIoHandler.newFactory());
 
     private final String vmName;
+    private final Duration callTimeout;
     private final ManagedChannel channel;
     private final AgentGrpc.AgentBlockingStub blocking;
     private final AgentGrpc.AgentStub async;
 
-    private AgentClient(String vmName, ManagedChannel channel) {
+    private AgentClient(String vmName, Duration callTimeout, ManagedChannel channel) {
         this.vmName = vmName;
+        this.callTimeout = callTimeout;
         this.channel = channel;
         this.blocking = AgentGrpc.newBlockingStub(channel);
         this.async = AgentGrpc.newStub(channel);
     }
 
     public static AgentClient connect(String vmName, Path vsockSocket) {
+        return connect(vmName, vsockSocket, CALL_TIMEOUT);
+    }
+
+    static AgentClient connect(String vmName, Path vsockSocket, Duration callTimeout) {
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(vsockSocket.toString()))
                 .eventLoopGroup(EVENT_LOOP)
                 .channelFactory(() -> {
@@ -71,8 +93,10 @@ public final class AgentClient implements AutoCloseable {
                     return ch;
                 })
                 .usePlaintext()
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+                .maxInboundMetadataSize(MAX_INBOUND_METADATA)
                 .build();
-        return new AgentClient(vmName, channel);
+        return new AgentClient(vmName, callTimeout, channel);
     }
 
     public String vmName() {
@@ -106,7 +130,8 @@ public final class AgentClient implements AutoCloseable {
     /**
      * Starts a process in the guest; its stdin is copied from {@code stdin} once it runs, its
      * output is written to {@code stdout}/{@code stderr} as it comes. Failures complete the
-     * returned process's futures with an {@link AgentException}.
+     * returned process's futures with an {@link AgentException}; so does an agent that has not
+     * reported the process started within the call timeout (the stream is then cancelled).
      */
     public GuestProcess start(ProcessStart start, InputStream stdin, OutputStream stdout, OutputStream stderr) {
         String call = describe(start);
@@ -116,6 +141,14 @@ public final class AgentClient implements AutoCloseable {
             @Override
             public void beforeStart(ClientCallStreamObserver<ProcessInput> requests) {
                 pump.attach(requests);
+                ScheduledFuture<?> startDeadline = EVENT_LOOP.schedule(() -> {
+                    if (!process.pid().toCompletableFuture().isDone()) {
+                        process.failed(new AgentException("guest agent of VM " + vmName + " did not start " + call
+                                + " within " + callTimeout.toSeconds() + " s", Status.Code.DEADLINE_EXCEEDED, null));
+                        requests.cancel("the process did not start in time", null);
+                    }
+                }, callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                process.pid().whenComplete((pid, failure) -> startDeadline.cancel(false));
             }
 
             @Override
@@ -214,7 +247,7 @@ public final class AgentClient implements AutoCloseable {
     }
 
     private AgentGrpc.AgentBlockingStub blocking() {
-        return blocking.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        return blocking.withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private <T> T call(String what, Supplier<T> rpc) throws AgentException {

@@ -51,13 +51,15 @@ final class ConsoleCommand {
             out.flush();
             if (follow) {
                 follow(pod, in, out);
-                err.println("podvisor: pod " + pod.id() + " has ended (" + pod.dir() + " is gone)");
+                if (!Files.isDirectory(pod.dir())) {
+                    err.println("podvisor: pod " + pod.id() + " has stopped (" + pod.dir() + " is gone)");
+                }
             }
         }
         return 0;
     }
 
-    /** Copies what the guest writes until the pod's directory goes (the pod ended and was removed). */
+    /** Copies what the guest writes until the pod's directory goes (the pod stopped) or our reader does. */
     static void follow(PodVmStatus pod, InputStream in, PrintStream out) throws IOException {
         try (WatchService watch = FileSystems.getDefault().newWatchService()) {
             pod.dir().register(watch, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
@@ -70,6 +72,9 @@ final class ConsoleCommand {
                 }
                 in.transferTo(out);
                 out.flush();
+                if (out.checkError()) {
+                    return; // whoever read our output has gone (`podvisor console -f POD | head`)
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

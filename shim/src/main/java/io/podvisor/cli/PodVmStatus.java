@@ -3,7 +3,6 @@ package io.podvisor.cli;
 import io.podvisor.shim.vm.PodInfo;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +15,7 @@ import java.util.stream.Stream;
  * One pod VM on this node, from its pod directory ({@code <run_dir>/pods/<hash of the pod id>/}) and /proc.
  *
  * @param info what the shim recorded at boot; null when it has not (the VM is still booting, or the directory
- *     was left by a killed shim or an older podvisor)
+ *     was left by a killed shim or an older podvisor) or the record cannot be read
  * @param state {@link #RUNNING}, {@link #EXITED} (the VMM is gone) or {@link #UNKNOWN} (no {@code info})
  * @param host the VMM's and virtiofsd's figures added up
  */
@@ -64,7 +63,7 @@ record PodVmStatus(Path dir, PodInfo info, String state, long vmmPid, ProcStats 
         PodInfo info;
         try {
             info = PodInfo.read(dir);
-        } catch (NoSuchFileException e) {
+        } catch (IOException e) { // not written yet, or not by this podvisor: one such pod must not hide the others
             return new PodVmStatus(dir, null, UNKNOWN, 0, ProcStats.NONE, Duration.ZERO);
         }
         Optional<ProcessHandle> vmm = podProcess(info.vmmPid(), dir);

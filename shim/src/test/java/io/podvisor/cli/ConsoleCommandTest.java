@@ -78,6 +78,22 @@ class ConsoleCommandTest {
         assertEquals(0, following.get(10, TimeUnit.SECONDS));
     }
 
+    @Test
+    @Timeout(30)
+    void followEndsWhenItsReaderHasGone() throws Exception {
+        PodVmStatus pod = pod();
+        Files.writeString(pod.consoleLog(), "booting\n");
+        PrintStream closedPipe = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        });
+
+        assertEquals(0, ConsoleCommand.run(pod, true, closedPipe, new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(Files.isDirectory(pod.dir()), "the pod still runs: follow ended because its reader went");
+    }
+
     private static void awaitOutput(ByteArrayOutputStream out, String expected) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!out.toString(StandardCharsets.UTF_8).equals(expected)) {

@@ -76,6 +76,16 @@ class PodVmStatusTest {
     }
 
     @Test
+    void anUnreadablePodJsonDoesNotHideTheOtherPods() throws Exception {
+        podDir("0000000000000000", "{\"id\": \"trunc");
+        podDir("1111111111111111", podJson("f00dcafe", ProcessHandle.current().pid()));
+
+        List<PodVmStatus> pods = PodVmStatus.list(runDir, Instant.now());
+
+        assertEquals(List.of(PodVmStatus.UNKNOWN, PodVmStatus.EXITED), pods.stream().map(PodVmStatus::state).toList());
+    }
+
+    @Test
     void noPodsDirectoryMeansNoPods() throws Exception {
         assertEquals(List.of(), PodVmStatus.list(runDir.resolve("absent"), Instant.now()));
     }

@@ -3,6 +3,7 @@ package io.podvisor.cli;
 import io.podvisor.shim.config.PodvisorConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Level;
@@ -18,6 +19,10 @@ public final class PodvisorCli {
                   print what the driver would send to create the VM
               podvisor check
                   say what this host can do and what to install
+              podvisor pods [--json]
+                  list this node's pod VMs: size, host memory (RSS/PSS) and CPU of QEMU + virtiofsd, uptime
+              podvisor console POD [-f]
+                  print a pod's guest console log (POD: its id, an unambiguous prefix, or its name); -f follows it
               podvisor bench [--pods N] [--density N] [--json FILE] | bench vm [--boots N]
                   the benchmark (from a source checkout: `podvisor bench --help`)
             """;
@@ -54,6 +59,16 @@ public final class PodvisorCli {
                     default -> usage(err, "unknown command 'vm " + sub + "'");
                 };
                 case "check" -> new CheckCommand(config(), out).run();
+                case "pods" -> {
+                    boolean json = PodsCommand.parseJsonFlag(rest);
+                    PodsCommand.print(PodVmStatus.list(config().runDir(), Instant.now()), json, out);
+                    yield 0;
+                }
+                case "console" -> {
+                    ConsoleCommand.Options options = ConsoleCommand.Options.parse(rest);
+                    PodVmStatus pod = PodLookup.find(PodVmStatus.list(config().runDir(), Instant.now()), options.pod());
+                    yield ConsoleCommand.run(pod, options.follow(), out, err);
+                }
                 case "bench" -> {
                     // install/podvisor runs the benchmark from the integration-tests build instead.
                     err.println("podvisor: the benchmark runs from a source checkout: "
@@ -64,6 +79,9 @@ public final class PodvisorCli {
             };
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
+        } catch (PodLookup.NoSuchPodException e) {
+            err.println("podvisor: " + e.getMessage());
+            return 1;
         } catch (IOException e) {
             err.println("podvisor: " + e.getMessage());
             return 125;

@@ -84,6 +84,7 @@ final class PodVm implements AutoCloseable {
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
             PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
             pod.watchHostProcesses();
+            pod.recordInfo(sandboxSpec);
             return pod;
         } catch (IOException | RuntimeException e) {
             closeQuietly(vm, virtiofsd, shared, podDir);
@@ -91,6 +92,17 @@ final class PodVm implements AutoCloseable {
                 network.detach();
             }
             throw e;
+        }
+    }
+
+    /** Leaves {@link PodInfo} in the pod directory for {@code podvisor pods}; the pod runs on without it. */
+    private void recordInfo(JsonNode sandboxSpec) {
+        long vmmPid = vm.hostProcesses().stream().mapToLong(ProcessHandle::pid).findFirst().orElse(0);
+        try {
+            PodInfo.of(podId, sandboxSpec, size, vmmPid, virtiofsd.process().handle().pid()).write(podDir);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "pod {0}: podvisor pods will not show it: cannot write {1}: {2}",
+                    podId, podDir.resolve(PodInfo.FILE), e.getMessage());
         }
     }
 

@@ -16,15 +16,15 @@ import java.util.Set;
  * security labels (profiles loaded on the host, not in the guest). The cgroup is {@code /podvisor/<id>}, in a
  * cgroup namespace of its own: the guest always runs cgroup v2, whatever the host runs.
  *
- * <p>A container of a CRI pod joins its sandbox container's IPC and UTS namespaces, as in Kubernetes: where
- * the host spec gives those namespaces a path (the sandbox's, on the host), the guest spec names the
- * sandbox's init in the guest instead.
+ * <p>A container of a CRI pod joins its sandbox container's IPC and UTS namespaces, as in Kubernetes, and its
+ * PID namespace where the pod shares one ({@code shareProcessNamespace}): where the host spec gives those
+ * namespaces a path (the sandbox's, on the host), the guest spec names the sandbox's init in the guest instead.
  */
 final class GuestSpec {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
-    private static final Set<String> SHARED_WITH_SANDBOX = Set.of("ipc", "uts");
+    private static final Set<String> SHARED_WITH_SANDBOX = Set.of("ipc", "uts", "pid");
 
     /** Where a pod's sandbox container runs in the guest. */
     @FunctionalInterface

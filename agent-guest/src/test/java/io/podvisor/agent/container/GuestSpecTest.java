@@ -86,6 +86,16 @@ class GuestSpecTest {
     }
 
     @Test
+    void podThatSharesItsProcessNamespaceHasItsContainersJoinTheSandboxsPidNamespace() throws Exception {
+        String shared = POD_CONTAINER_SPEC.replace("{\"type\": \"pid\"}", "{\"type\": \"pid\", \"path\": \"/proc/42/ns/pid\"}");
+        ObjectNode spec = GuestSpec.rewrite(bytes(shared), "c1", "/r", id -> 77);
+
+        assertEquals("[{\"type\":\"pid\",\"path\":\"/proc/77/ns/pid\"},{\"type\":\"ipc\",\"path\":\"/proc/77/ns/ipc\"},"
+                + "{\"type\":\"uts\",\"path\":\"/proc/77/ns/uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}]",
+                spec.at("/linux/namespaces").toString());
+    }
+
+    @Test
     void theSandboxContainerItselfKeepsFreshNamespacesAndItsHostName() throws Exception {
         String sandboxSpec = POD_CONTAINER_SPEC.replace("\"path\": \"/proc/42/ns/ipc\"", "\"x\": 1")
                 .replace("\"path\": \"/proc/42/ns/uts\"", "\"x\": 1");

@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.podvisor.it.cri.CriPod;
 import io.podvisor.it.cri.CriTestBed;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
@@ -65,6 +69,11 @@ class AdminCliIT {
             assertTrue(rssMib >= 16 && rssMib < vmMib + 1024, "RSS " + rssMib + " MiB for a " + vmMib + " MiB VM");
             assertTrue(pssMib > 0 && pssMib <= rssMib, "PSS " + pssMib + " MiB, RSS " + rssMib + " MiB");
             assertTrue(listed.get("cpu_seconds").asDouble() > 0, listed.toString());
+            Path podDir = Path.of(listed.get("dir").asText());
+            for (Path dir : List.of(podDir.getParent(), podDir)) {
+                assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)),
+                        dir + " holds the VM's sockets and console: root alone may read it");
+            }
 
             PodvisorCommand.Result table = PodvisorCommand.run(Map.of(), "pods");
             assertEquals(0, table.exitCode(), table.stderr());

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A pod whose VM dies under it, through containerd's CRI: the containers show EXITED with a reason, the pod goes
- * NotReady, and stop and remove leave nothing behind.
+ * A pod whose VM, virtiofsd or shim dies under it, through containerd's CRI: the containers show EXITED with a
+ * reason, the pod goes NotReady, and stop and remove leave nothing behind.
  */
 @Timeout(600)
 class CriFaultsIT {
@@ -41,15 +41,20 @@ class CriFaultsIT {
 
     @Test
     void killedQemuEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
-        assertVmDeathIsSeen("qemu-killed", "qemu-system");
+        assertPodEndsWhenKilled("qemu-killed", "qemu-system");
     }
 
     @Test
     void killedVirtiofsdEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
-        assertVmDeathIsSeen("virtiofsd-killed", "virtiofsd");
+        assertPodEndsWhenKilled("virtiofsd-killed", "virtiofsd");
     }
 
-    private static void assertVmDeathIsSeen(String name, String victimCommand) throws Exception {
+    @Test
+    void killedShimEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
+        assertPodEndsWhenKilled("shim-killed", "io.podvisor.shim.ShimMain");
+    }
+
+    private static void assertPodEndsWhenKilled(String name, String victimCommand) throws Exception {
         String podId;
         Path netns;
         try (CriPod pod = CriPod.run(bed.cri(), name, CriTestBed.PODVISOR_HANDLER, bed.logDir(name))) {

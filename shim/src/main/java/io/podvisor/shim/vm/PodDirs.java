@@ -1,10 +1,14 @@
 package io.podvisor.shim.vm;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Where a pod's VM keeps its sockets, logs and shared directory on the host: a short name derived
@@ -19,6 +23,17 @@ final class PodDirs {
 
     static Path podDir(Path runDir, String sandboxId) {
         return runDir.resolve("pods").resolve(shortName(sandboxId));
+    }
+
+    /**
+     * Creates the pod's directory and its parent readable by root alone: they hold the VM's console log, its vsock,
+     * QMP and virtiofsd sockets, and the containers' root file systems.
+     */
+    static void createPrivate(Path podDir) throws IOException {
+        for (Path dir : List.of(podDir.getParent(), podDir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     static Path sharedDir(Path podDir) {

@@ -62,7 +62,7 @@ final class PodVm implements AutoCloseable {
         if (Files.exists(podDir)) {
             cleanup(config, podId);
         }
-        Files.createDirectories(podDir);
+        PodDirs.createPrivate(podDir);
         SharedDir shared = null;
         Virtiofsd virtiofsd = null;
         Vmm vm = null;

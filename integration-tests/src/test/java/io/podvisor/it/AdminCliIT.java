@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.podvisor.it.cri.CriPod;
 import io.podvisor.it.cri.CriTestBed;
+import io.podvisor.it.cri.CriTestBedExtension;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,34 +16,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code install/podvisor pods} and {@code console}, as an admin runs them, on a CRI pod with a real VM. */
 @Timeout(600)
 class AdminCliIT {
-    private static CriTestBed bed;
-
-    @BeforeAll
-    static void start() throws Exception {
-        bed = CriTestBed.start(true);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (bed != null) {
-            bed.close();
-        }
-    }
+    @RegisterExtension
+    static final CriTestBedExtension BED = CriTestBedExtension.withPodvisor();
 
     @Test
     void podsListsTheRunningPodVmAndConsoleShowsItsGuestKernelBooting() throws Exception {
         long memoryLimitMib = 64;
         long vmMib = memoryLimitMib + TestVms.config().guestOverheadMemoryMiB();
         String id;
-        try (CriPod pod = CriPod.run(bed.cri(), "admin-cli", CriTestBed.PODVISOR_HANDLER, bed.logDir("admin-cli"),
+        try (CriPod pod = CriPod.run(BED.bed().cri(), "admin-cli", CriTestBed.PODVISOR_HANDLER, BED.bed().logDir("admin-cli"),
                 LinuxContainerResources.newBuilder().setMemoryLimitInBytes(memoryLimitMib << 20)
                         .setCpuPeriod(100_000).setCpuQuota(100_000).build())) {
             id = pod.id();

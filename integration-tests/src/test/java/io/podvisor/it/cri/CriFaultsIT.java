@@ -12,10 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A pod whose VM, virtiofsd or shim dies under it, through containerd's CRI: the containers show EXITED with a
@@ -25,19 +24,9 @@ import org.junit.jupiter.api.Timeout;
 class CriFaultsIT {
     /** How long the CRI may take to show a container of a dead VM as exited (the goal is 5 s, TCG CI is slower). */
     private static final Duration EXIT_SEEN = Duration.ofSeconds(20);
-    private static CriTestBed bed;
 
-    @BeforeAll
-    static void start() throws Exception {
-        bed = CriTestBed.start(true);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (bed != null) {
-            bed.close();
-        }
-    }
+    @RegisterExtension
+    static final CriTestBedExtension BED = CriTestBedExtension.withPodvisor();
 
     @Test
     void killedQemuEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
@@ -57,7 +46,7 @@ class CriFaultsIT {
     private static void assertPodEndsWhenKilled(String name, String victimCommand) throws Exception {
         String podId;
         Path netns;
-        try (CriPod pod = CriPod.run(bed.cri(), name, CriTestBed.PODVISOR_HANDLER, bed.logDir(name))) {
+        try (CriPod pod = CriPod.run(BED.bed().cri(), name, CriTestBed.PODVISOR_HANDLER, BED.bed().logDir(name))) {
             podId = pod.id();
             netns = pod.netnsPath();
             String a = pod.startContainer("a", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
@@ -78,7 +67,7 @@ class CriFaultsIT {
             }
             awaitPod(pod, PodSandboxState.SANDBOX_NOTREADY);
         }
-        PodLeftovers.assertNoneOf(podId, netns, bed.cni());
+        PodLeftovers.assertNoneOf(podId, netns, BED.bed().cni());
     }
 
     private static ContainerStatus await(CriPod pod, String container, Predicate<ContainerStatus> condition)
@@ -87,7 +76,7 @@ class CriFaultsIT {
         ContainerStatus status = pod.containerStatus(container);
         while (!condition.test(status)) {
             assertTrue(System.nanoTime() < deadline, "after " + EXIT_SEEN.toSeconds() + " s: " + status
-                    + "\ncontainerd's log ends:\n" + bed.containerd().logTail());
+                    + "\ncontainerd's log ends:\n" + BED.bed().containerd().logTail());
             Thread.sleep(100);
             status = pod.containerStatus(container);
         }

@@ -11,10 +11,9 @@ import io.podvisor.proto.cri.v1.LinuxContainerSecurityContext;
 import io.podvisor.proto.cri.v1.NamespaceMode;
 import io.podvisor.proto.cri.v1.NamespaceOption;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code shareProcessNamespace} in a podvisor pod: containers asking for the pod's PID namespace (what kubelet
@@ -24,23 +23,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class CriProcessNamespaceIT {
     private static final long EXEC_TIMEOUT = 120;
-    private static CriTestBed bed;
 
-    @BeforeAll
-    static void start() throws Exception {
-        bed = CriTestBed.start(true);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (bed != null) {
-            bed.close();
-        }
-    }
+    @RegisterExtension
+    static final CriTestBedExtension BED = CriTestBedExtension.withPodvisor();
 
     @Test
     void containersSharingThePodsPidNamespaceSeeEachOtherAndOthersDoNot() throws Exception {
-        try (CriPod pod = CriPod.run(bed.cri(), "shared-pid", CriTestBed.PODVISOR_HANDLER, bed.logDir("shared-pid"))) {
+        try (CriPod pod = CriPod.run(BED.bed().cri(), "shared-pid", CriTestBed.PODVISOR_HANDLER, BED.bed().logDir("shared-pid"))) {
             pod.startContainer(withPid(CriPod.container("a", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "601")),
                     NamespaceMode.POD));
             String b = pod.startContainer(withPid(CriPod.container("b", CriTestBed.BUSYBOX_IMAGE,

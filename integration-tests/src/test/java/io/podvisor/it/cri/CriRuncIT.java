@@ -9,39 +9,27 @@ import io.podvisor.proto.cri.v1.VersionRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The CRI test bed and client against containerd's default runtime (runc): proves them before podvisor. */
 @Timeout(300)
 class CriRuncIT {
-    private static CriTestBed bed;
-
-    @BeforeAll
-    static void start() throws Exception {
-        bed = CriTestBed.start(false);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (bed != null) {
-            bed.close();
-        }
-    }
+    @RegisterExtension
+    static final CriTestBedExtension BED = CriTestBedExtension.runcOnly();
 
     @Test
     void versionNamesContainerd() {
-        assertEquals("containerd", bed.cri().runtime().version(VersionRequest.newBuilder().setVersion("v1").build()).getRuntimeName());
+        assertEquals("containerd", BED.bed().cri().runtime().version(VersionRequest.newBuilder().setVersion("v1").build()).getRuntimeName());
     }
 
     @Test
     void podWithABusyboxContainerRunsOnTheHostKernelWithItsCniAddress() throws Exception {
-        try (CriPod pod = CriPod.run(bed.cri(), "runc-pod", "", bed.logDir("runc-pod"))) {
+        try (CriPod pod = CriPod.run(BED.bed().cri(), "runc-pod", "", BED.bed().logDir("runc-pod"))) {
             assertEquals(PodSandboxState.SANDBOX_READY, pod.status().getStatus().getState());
             String podIp = pod.status().getStatus().getNetwork().getIp();
-            assertTrue(podIp.startsWith(bed.cni().subnetPrefix() + "."), "pod IP from CNI: " + podIp);
+            assertTrue(podIp.startsWith(BED.bed().cni().subnetPrefix() + "."), "pod IP from CNI: " + podIp);
 
             String container = pod.startContainer("main", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
             ExecSyncResponse uname = pod.exec(container, 60, "uname", "-r");

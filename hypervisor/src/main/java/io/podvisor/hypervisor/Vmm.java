@@ -3,6 +3,7 @@ package io.podvisor.hypervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One VM under one VMM process. Obtained from {@link Hypervisor#create(VmSpec)}.
@@ -32,6 +33,12 @@ public interface Vmm extends AutoCloseable {
 
     /** The host processes this VM consists of (VMM, device backends), for accounting. */
     List<ProcessHandle> hostProcesses();
+
+    /**
+     * How the VMM process ended, with the last lines of its log ("VM X: qemu was killed by signal 9 ..."), or
+     * empty while it runs or before it started.
+     */
+    Optional<String> vmmExit();
 
     /** Kills whatever is left of the VM and removes its sockets. Never throws. */
     @Override

@@ -225,7 +225,7 @@ public final class VmmProcess implements AutoCloseable {
 
     /** An exception saying the process ended {@code when}, with the tail of its log. */
     public VmmException died(String when) {
-        return new VmmException("VM " + vmName + ": " + label + " " + exitDescription() + " " + when
+        return new VmmException("VM " + vmName + ": " + label + " " + exitDescription() + (when.isEmpty() ? "" : " " + when)
                 + "; last lines of " + logFile + ":\n" + logTail());
     }
 

@@ -67,6 +67,22 @@ class VmFailureTest {
     }
 
     @Test
+    void vmmKilledWhileTheGuestBootsIsNamedWithItsSignal() throws Exception {
+        // The guest never starts its agent, so the wait is still on when QEMU is killed.
+        try (Vmm vm = TestVms.create("killed-guest", tmp.resolve("run"), List.of("rdinit=/bin/sleep", "--", "3600"))) {
+            CompletableFuture<VmmException> boot = CompletableFuture.supplyAsync(
+                    () -> assertThrows(VmmException.class, () -> GuestAgent.boot(vm, Duration.ofSeconds(120))));
+            while (vm.hostProcesses().isEmpty()) {
+                Thread.sleep(50);
+            }
+            vm.hostProcesses().getFirst().destroyForcibly();
+            String message = boot.get(60, TimeUnit.SECONDS).getMessage();
+            assertTrue(message.contains("killed-guest stopped before its guest agent was ready"), message);
+            assertTrue(message.contains("qemu was killed by signal 9"), message);
+        }
+    }
+
+    @Test
     void vmThatDiesDuringACallGivesAClearErrorPromptly() throws Exception {
         try (Vmm vm = TestVms.create("dying-guest", tmp.resolve("run"), List.of());
              AgentClient agent = GuestAgent.boot(vm, TestVms.config().agentReadyTimeout())) {

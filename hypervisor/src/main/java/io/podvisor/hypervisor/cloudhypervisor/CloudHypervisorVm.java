@@ -197,6 +197,11 @@ public final class CloudHypervisorVm implements Vmm {
     }
 
     @Override
+    public synchronized Optional<String> vmmExit() {
+        return process != null && !process.isAlive() ? Optional.of(process.died("").getMessage()) : Optional.empty();
+    }
+
+    @Override
     public synchronized List<ProcessHandle> hostProcesses() {
         return process.isAlive() ? List.of(process.handle()) : List.of();
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One VM under one QEMU process, with its vhost-user-vsock backend running in this JVM. QEMU's
@@ -144,6 +145,11 @@ final class QemuVm implements Vmm {
     @Override
     public Path vsockSocket() {
         return files.hybridVsock();
+    }
+
+    @Override
+    public synchronized Optional<String> vmmExit() {
+        return qemu != null && !qemu.isAlive() ? Optional.of(qemu.died("").getMessage()) : Optional.empty();
     }
 
     @Override

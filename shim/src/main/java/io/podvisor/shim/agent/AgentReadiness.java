@@ -82,7 +82,8 @@ final class AgentReadiness implements AutoCloseable {
         boolean processGone = vm.hostProcesses().stream().anyMatch(p -> !p.isAlive());
         if (processGone || vm.state() == VmState.SHUTDOWN) {
             throw new VmmException("VM " + vm.spec().name() + " stopped before its guest agent was ready; console ("
-                    + vm.consoleLog() + ") ends with:\n" + ConsoleTail.of(vm.consoleLog()));
+                    + vm.consoleLog() + ") ends with:\n" + ConsoleTail.of(vm.consoleLog())
+                    + vm.vmmExit().map(exit -> "\n" + exit).orElse(""));
         }
     }
 

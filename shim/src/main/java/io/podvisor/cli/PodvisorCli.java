@@ -25,6 +25,8 @@ public final class PodvisorCli {
                   print a pod's guest console log (POD: its id, an unambiguous prefix, or its name); -f follows it
               podvisor bench [--pods N] [--density N] [--json FILE] | bench vm [--boots N]
                   the benchmark (from a source checkout: `podvisor bench --help`)
+              podvisor soak [--cycles N] [--parallel P] [--json FILE]
+                  many pod lifecycles, checked for leaks (from a source checkout: `podvisor soak --help`)
             """;
 
     private PodvisorCli() {}
@@ -69,10 +71,10 @@ public final class PodvisorCli {
                     PodVmStatus pod = PodLookup.find(PodVmStatus.list(config().runDir(), Instant.now()), options.pod());
                     yield ConsoleCommand.run(pod, options.follow(), out, err);
                 }
-                case "bench" -> {
-                    // install/podvisor runs the benchmark from the integration-tests build instead.
-                    err.println("podvisor: the benchmark runs from a source checkout: "
-                            + "mvn -DskipTests install there, then install/podvisor bench");
+                case "bench", "soak" -> {
+                    // install/podvisor runs these from the integration-tests build instead.
+                    err.println("podvisor: " + args.getFirst() + " runs from a source checkout: "
+                            + "mvn -DskipTests install there, then install/podvisor " + args.getFirst());
                     yield 125;
                 }
                 default -> usage(err, "unknown command '" + args.getFirst() + "'");

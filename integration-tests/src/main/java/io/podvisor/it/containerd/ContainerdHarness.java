@@ -131,6 +131,11 @@ public final class ContainerdHarness implements AutoCloseable {
         launch();
     }
 
+    /** The running containerd's process id. */
+    public long pid() {
+        return containerd.pid();
+    }
+
     public ContainerdRelease release() {
         return options.release();
     }

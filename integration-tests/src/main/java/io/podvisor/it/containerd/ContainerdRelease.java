@@ -31,6 +31,11 @@ public enum ContainerdRelease {
         this.criImagesPlugin = criImagesPlugin;
     }
 
+    /** "1.7" or "2.1". */
+    public String series() {
+        return series;
+    }
+
     /** The directory holding this release's containerd, ctr and runc shim; empty for the system's (on PATH). */
     public Optional<Path> binDir() {
         return binDir;

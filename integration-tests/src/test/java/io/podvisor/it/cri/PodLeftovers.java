@@ -2,12 +2,10 @@ package io.podvisor.it.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.podvisor.it.HostProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,7 +17,6 @@ import java.util.stream.Stream;
  * the pod's).
  */
 public final class PodLeftovers {
-    private static final Path POD_DIRS = Path.of("/run/podvisor/pods");
     private static final Path NETNS_DIR = Path.of("/var/run/netns");
 
     private final Set<String> netnsBefore;
@@ -39,13 +36,7 @@ public final class PodLeftovers {
      */
     static void assertNoneOf(String podId, Path netns, CniBridge cni) throws IOException, InterruptedException {
         awaitNone("pod " + podId, () -> {
-            List<String> left = naming(List.of(podId));
-            if (Files.exists(POD_DIRS.resolve(podId))) {
-                left.add("pod directory " + POD_DIRS.resolve(podId));
-            }
-            if (Files.exists(netns)) {
-                left.add("network namespace " + netns);
-            }
+            List<String> left = PodTraces.of(podId, netns);
             addBridgePorts(cni, left);
             return left;
         });
@@ -54,7 +45,7 @@ public final class PodLeftovers {
     /** For a pod that never got an id (RunPodSandbox failed): no pod anywhere, no new netns, no bridge port. */
     void assertNoPodLeft(CniBridge cni) throws IOException, InterruptedException {
         awaitNone("a refused pod", () -> {
-            List<String> left = anyPod();
+            List<String> left = PodTraces.ofAnyPod();
             Set<String> netns = netnsNames();
             netns.removeAll(netnsBefore);
             netns.forEach(n -> left.add("network namespace " + NETNS_DIR.resolve(n)));
@@ -65,7 +56,7 @@ public final class PodLeftovers {
 
     /** Waits up to 30 s, then checks that no podvisor shim, VMM, mount or pod directory is on the host at all. */
     public static void assertNoPodAnywhere() throws IOException, InterruptedException {
-        awaitNone("a pod", PodLeftovers::anyPod);
+        awaitNone("a pod", PodTraces::ofAnyPod);
     }
 
     private interface Check {
@@ -80,28 +71,6 @@ public final class PodLeftovers {
             left = check.leftovers();
         }
         assertEquals(List.of(), left, "left behind by " + what);
-    }
-
-    private static List<String> anyPod() throws IOException {
-        List<String> left = naming(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"));
-        if (Files.isDirectory(POD_DIRS)) {
-            try (Stream<Path> pods = Files.list(POD_DIRS)) {
-                pods.forEach(p -> left.add("pod directory " + p));
-            }
-        }
-        return left;
-    }
-
-    /** Processes and mounts naming any of {@code marks}. */
-    private static List<String> naming(List<String> marks) throws IOException {
-        List<String> left = new ArrayList<>();
-        for (String mark : marks) {
-            HostProcesses.mentioning(mark).forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
-            try (Stream<String> mounts = Files.lines(Path.of("/proc/self/mountinfo"))) {
-                mounts.filter(l -> l.contains(mark)).forEach(l -> left.add("mount " + l));
-            }
-        }
-        return left;
     }
 
     private static void addBridgePorts(CniBridge cni, List<String> left) throws IOException {

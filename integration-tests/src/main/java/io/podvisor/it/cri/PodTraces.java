@@ -1,0 +1,51 @@
+package io.podvisor.it.cri;
+
+import io.podvisor.it.HostProcesses;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** What of a pod is on the host: processes and mounts naming it, its pod directory, its network namespace. */
+public final class PodTraces {
+    public static final Path POD_DIRS = Path.of("/run/podvisor/pods");
+
+    private PodTraces() {}
+
+    /** Everything naming pod {@code podId}, and its network namespace {@code netns} if that file still exists. */
+    public static List<String> of(String podId, Path netns) throws IOException {
+        List<String> left = naming(List.of(podId));
+        if (Files.exists(POD_DIRS.resolve(podId))) {
+            left.add("pod directory " + POD_DIRS.resolve(podId));
+        }
+        if (Files.exists(netns)) {
+            left.add("network namespace " + netns);
+        }
+        return left;
+    }
+
+    /** Any podvisor shim, VMM, mount or pod directory on the host. */
+    public static List<String> ofAnyPod() throws IOException {
+        List<String> left = naming(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"));
+        if (Files.isDirectory(POD_DIRS)) {
+            try (Stream<Path> pods = Files.list(POD_DIRS)) {
+                pods.forEach(p -> left.add("pod directory " + p));
+            }
+        }
+        return left;
+    }
+
+    /** Processes and mounts naming any of {@code marks}. */
+    public static List<String> naming(List<String> marks) throws IOException {
+        List<String> left = new ArrayList<>();
+        for (String mark : marks) {
+            HostProcesses.mentioning(mark).forEach(p -> left.add("process " + p.pid() + ": " + HostProcesses.cmdline(p)));
+            try (Stream<String> mounts = Files.lines(Path.of("/proc/self/mountinfo"))) {
+                mounts.filter(l -> l.contains(mark)).forEach(l -> left.add("mount " + l));
+            }
+        }
+        return left;
+    }
+}

@@ -14,7 +14,8 @@ import java.util.Set;
  * here the root becomes the rootfs inside the pod share, namespace paths (host files) go, and so does the
  * network namespace (the containers of a pod share the guest's network), hooks (host binaries) and host
  * security labels (profiles loaded on the host, not in the guest). The cgroup is {@code /podvisor/<id>}, in a
- * cgroup namespace of its own: the guest always runs cgroup v2, whatever the host runs.
+ * cgroup namespace of its own: the guest always runs cgroup v2, whatever the host runs. No container may make a
+ * vsock socket ({@link VsockBlock}).
  *
  * <p>A container of a CRI pod joins its sandbox container's IPC and UTS namespaces, as in Kubernetes, and its
  * PID namespace where the pod shares one ({@code shareProcessNamespace}): where the host spec gives those
@@ -79,6 +80,7 @@ final class GuestSpec {
         ObjectNode linux = spec.has("linux") ? object(spec.get("linux"), "linux") : spec.putObject("linux");
         linux.remove("mountLabel");
         linux.put("cgroupsPath", cgroupsPath(containerId));
+        VsockBlock.apply(linux);
         JsonNode namespaces = linux.get("namespaces");
         if (namespaces != null) {
             if (!namespaces.isArray()) {

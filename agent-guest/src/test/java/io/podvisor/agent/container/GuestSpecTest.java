@@ -119,6 +119,32 @@ class GuestSpecTest {
     }
 
     @Test
+    void aContainerWithoutSeccompGetsAFilterThatRefusesVsockSocketsOnly() throws Exception {
+        ObjectNode spec = GuestSpec.rewrite(bytes(HOST_SPEC), "c1", "/r", NO_SANDBOX);
+
+        assertEquals("SCMP_ACT_ALLOW", spec.at("/linux/seccomp/defaultAction").asText());
+        assertEquals("[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]",
+                spec.at("/linux/seccomp/architectures").toString());
+        assertEquals("[{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,"
+                + "\"args\":[{\"index\":0,\"value\":40,\"op\":\"SCMP_CMP_EQ\"}]}]",
+                spec.at("/linux/seccomp/syscalls").toString());
+    }
+
+    @Test
+    void aPodsOwnSeccompProfileKeepsItsRulesAndGainsTheVsockRule() throws Exception {
+        String profiled = HOST_SPEC.replace("\"cgroupsPath\"", "\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+                + "\"syscalls\": [{\"names\": [\"read\", \"socket\"], \"action\": \"SCMP_ACT_ALLOW\"}]}, \"cgroupsPath\"");
+        ObjectNode spec = GuestSpec.rewrite(bytes(profiled), "c1", "/r", NO_SANDBOX);
+
+        assertEquals("SCMP_ACT_ERRNO", spec.at("/linux/seccomp/defaultAction").asText());
+        assertEquals(2, spec.at("/linux/seccomp/syscalls").size());
+        assertEquals("[\"read\",\"socket\"]", spec.at("/linux/seccomp/syscalls/0/names").toString());
+        assertEquals(40, spec.at("/linux/seccomp/syscalls/1/args/0/value").asInt());
+        assertEquals("linux.seccomp must be an object, not STRING",
+                invalid("{\"process\": {\"args\": [\"true\"]}, \"linux\": {\"seccomp\": \"unconfined\"}}"));
+    }
+
+    @Test
     void malformedSpecsNameTheField() {
         assertTrue(invalid("{\"process\": {").startsWith("the OCI spec is not valid JSON: Unexpected end-of-input"));
         assertEquals("the OCI spec must be an object, not ARRAY", invalid("[]"));

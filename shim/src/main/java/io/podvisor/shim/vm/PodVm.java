@@ -62,6 +62,7 @@ final class PodVm implements AutoCloseable {
         if (Files.exists(podDir)) {
             cleanup(config, podId);
         }
+        RunDirSpace.require(config.runDir(), podId);
         PodDirs.createPrivate(podDir);
         SharedDir shared = null;
         Virtiofsd virtiofsd = null;

@@ -54,8 +54,9 @@ final class CheckCommand {
                 runtimeDisk(selection);
                 line(true, "sandbox", selection.hypervisor().equals(HypervisorSelection.CLOUD_HYPERVISOR)
                         ? "Cloud Hypervisor runs with its seccomp filters (--seccomp true)"
-                        : "QEMU runs under its seccomp filter (-sandbox " + QemuHypervisor.SANDBOX + "), as root:"
-                                + " it opens the pod's TAP device and guest memory itself");
+                        : "QEMU runs under its seccomp filter (-sandbox " + QemuHypervisor.SANDBOX + "); it opens the"
+                                + " pod's TAP device and guest memory as root, then " + Hypervisors.qemuJail(config).describe()
+                                        .replaceFirst("^QEMU ", ""));
             }
         } else {
             podsCanRun = false;

@@ -28,10 +28,11 @@ final class QemuCommandLine {
     static final String Q35 = "q35,vmport=off,smbus=off,sata=off,hpet=off";
 
     /**
-     * QEMU's seccomp filter: once the devices are set up it may not exec or fork, gain privileges, change its
-     * scheduling or use obsolete system calls, so a guest that takes over a device model gets little further.
+     * QEMU's seccomp filter: once the devices are set up it may not exec or fork, change its scheduling or use
+     * obsolete system calls, so a guest that takes over a device model gets little further. Set*uid stays allowed:
+     * QEMU 7.2's filter kills its own {@code -runas} otherwise, and the jail ({@link QemuJail}) drops root for good.
      */
-    static final String SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+    static final String SANDBOX = "on,obsolete=deny,spawn=deny,resourcecontrol=deny";
 
     /** The guest kernel's timer frequency (CONFIG_HZ of Debian's kernels), for loops per jiffy. */
     private static final int GUEST_HZ = 250;
@@ -63,8 +64,9 @@ final class QemuCommandLine {
         }
     }
 
+    /** The argv; {@code jailArguments} (from {@link QemuJail}, or none) go last. */
     static List<String> build(Path qemu, VmSpec spec, Acceleration accel, long tscKHz, QemuFiles files,
-            RuntimeDisk runtimeDisk) throws VmmException {
+            RuntimeDisk runtimeDisk, List<String> jailArguments) throws VmmException {
         Devices devices = runtimeDisk.pmem() ? Devices.PCI : Devices.MMIO;
         List<String> a = new ArrayList<>();
         a.add(qemu.toString());
@@ -128,6 +130,7 @@ final class QemuCommandLine {
             a.addAll(List.of("-netdev", "tap,id=net" + i + ",ifname=" + net.tapName() + ",script=no,downscript=no",
                     "-device", devices.net + ",netdev=net" + i + ",mac=" + net.mac()));
         }
+        a.addAll(jailArguments);
         return a;
     }
 

@@ -38,6 +38,7 @@ public final class QemuHypervisor implements Hypervisor {
     private final Path qemuBinary;
     private final boolean kvmAllowed;
     private final String runtimeDiskSetting;
+    private final Optional<QemuJail> jail;
 
     /**
      * @param qemuBinary         qemu-system-x86_64
@@ -45,9 +46,15 @@ public final class QemuHypervisor implements Hypervisor {
      * @param runtimeDiskSetting the config key {@code runtime_disk} (see {@link RuntimeDisk#decide})
      */
     public QemuHypervisor(Path qemuBinary, boolean kvmAllowed, String runtimeDiskSetting) {
+        this(qemuBinary, kvmAllowed, runtimeDiskSetting, Optional.empty());
+    }
+
+    /** @param jail where QEMU goes once its devices are set up; empty: it stays root, outside any chroot */
+    public QemuHypervisor(Path qemuBinary, boolean kvmAllowed, String runtimeDiskSetting, Optional<QemuJail> jail) {
         this.qemuBinary = qemuBinary;
         this.kvmAllowed = kvmAllowed;
         this.runtimeDiskSetting = runtimeDiskSetting;
+        this.jail = jail;
     }
 
     @Override
@@ -101,8 +108,10 @@ public final class QemuHypervisor implements Hypervisor {
         Acceleration accel = acceleration(spec.image().kernel());
         long tscKHz = accel.kvm() ? 0 : HostTsc.kHz();
         RuntimeDisk runtimeDisk = runtimeDisk(spec.image());
-        List<String> argv = QemuCommandLine.build(qemuBinary, spec, accel, tscKHz, files, runtimeDisk);
-        return new QemuVm(spec, argv, files);
+        VmmUid uid = jail.isPresent() ? jail.get().claim(spec.name()) : null;
+        List<String> argv = QemuCommandLine.build(qemuBinary, spec, accel, tscKHz, files, runtimeDisk,
+                uid == null ? List.of() : jail.get().arguments(uid));
+        return new QemuVm(spec, argv, files, uid);
     }
 
     private void requireBinary(String who) throws VmmException {

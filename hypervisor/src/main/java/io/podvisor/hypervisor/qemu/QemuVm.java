@@ -28,15 +28,18 @@ final class QemuVm implements Vmm {
     private final VmSpec spec;
     private final List<String> argv;
     private final QemuFiles files;
+    private final VmmUid uid;
     private VhostUserVsockBackend vsock;
     private VmmProcess qemu;
     private QmpClient qmp;
     private boolean closed;
 
-    QemuVm(VmSpec spec, List<String> argv, QemuFiles files) {
+    /** @param uid the user id QEMU drops to, released with the VM; null when QEMU stays root */
+    QemuVm(VmSpec spec, List<String> argv, QemuFiles files, VmmUid uid) {
         this.spec = spec;
         this.argv = List.copyOf(argv);
         this.files = files;
+        this.uid = uid;
     }
 
     @Override
@@ -163,7 +166,7 @@ final class QemuVm implements Vmm {
         release();
     }
 
-    /** Kills QEMU, then its vsock backend; removes sockets and the pid file. Never throws. */
+    /** Kills QEMU, then its vsock backend; removes sockets and the pid file, releases QEMU's user id. Never throws. */
     private void release() {
         if (qmp != null) {
             qmp.close();
@@ -181,6 +184,9 @@ final class QemuVm implements Vmm {
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "VM {0}: cannot remove {1}: {2}", spec.name(), p, e.getMessage());
             }
+        }
+        if (uid != null && (qemu == null || !qemu.isAlive())) {
+            uid.close();
         }
     }
 }

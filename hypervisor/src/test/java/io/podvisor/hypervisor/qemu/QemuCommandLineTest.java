@@ -31,7 +31,7 @@ class QemuCommandLineTest {
     private static final RuntimeDisk PMEM = new RuntimeDisk(RuntimeDisk.Transport.PMEM, "test");
 
     private static List<String> argv(VmSpec spec, Acceleration accel) throws VmmException {
-        return QemuCommandLine.build(QEMU, spec, accel, 2_095_996, QemuFiles.of(spec), VIRTIO_BLK);
+        return QemuCommandLine.build(QEMU, spec, accel, 2_095_996, QemuFiles.of(spec), VIRTIO_BLK, List.of());
     }
 
     private static final List<String> SIMPLE_TCG = List.of(
@@ -43,7 +43,7 @@ class QemuCommandLineTest {
             "-m", "256M",
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-            "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+            "-sandbox", "on,obsolete=deny,spawn=deny,resourcecontrol=deny",
             "-msg", "timestamp=on",
             "-pidfile", "/run/pv/pod-1/qemu.pid",
             "-chardev", "socket,id=qmp,path=/run/pv/pod-1/qmp.sock,server=on,wait=off",
@@ -104,7 +104,7 @@ class QemuCommandLineTest {
                 List.of(new VmSpec.FsShare("pod", Path.of("/run/pv/pod-1/fs.sock"))),
                 List.of(new VmSpec.NetDevice("tap0", "02:42:ac:11:00:02")), null, 7, List.of());
 
-        List<String> a = QemuCommandLine.build(QEMU, spec, TCG, 2_095_996, QemuFiles.of(spec), PMEM);
+        List<String> a = QemuCommandLine.build(QEMU, spec, TCG, 2_095_996, QemuFiles.of(spec), PMEM, List.of());
 
         assertEquals("q35,vmport=off,smbus=off,sata=off,hpet=off,memory-backend=mem", a.get(a.indexOf("-M") + 1));
         assertEquals("256M,slots=1,maxmem=262M", a.get(a.indexOf("-m") + 1));
@@ -139,5 +139,13 @@ class QemuCommandLineTest {
                 List.of(new VmSpec.NetDevice("tap0,script=/evil", "02:42:ac:11:00:02")), null);
         VmmException e = assertThrows(VmmException.class, () -> argv(spec, TCG));
         assertTrue(e.getMessage().contains("TAP device name"), e.getMessage());
+    }
+
+    @Test
+    void jailArgumentsComeLast(@TempDir Path runDir) throws Exception {
+        List<String> jail = List.of("-runas", "1879048199:1879048199", "-chroot", "/run/podvisor/vmm/root");
+        List<String> a = QemuCommandLine.build(QEMU, spec(runDir, List.of(), List.of(), null), TCG, 2_095_996,
+                QemuFiles.of(spec(runDir, List.of(), List.of(), null)), VIRTIO_BLK, jail);
+        assertEquals(jail, a.subList(a.size() - 4, a.size()));
     }
 }

@@ -8,7 +8,9 @@ import io.podvisor.hypervisor.RuntimeDisk;
 import io.podvisor.hypervisor.VmmException;
 import io.podvisor.hypervisor.cloudhypervisor.CloudHypervisor;
 import io.podvisor.hypervisor.qemu.QemuHypervisor;
+import io.podvisor.hypervisor.qemu.QemuJail;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /** The VMM driver this node's config selects. */
 public final class Hypervisors {
@@ -29,7 +31,13 @@ public final class Hypervisors {
     }
 
     static QemuHypervisor qemu(PodvisorConfig config) {
-        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"), config.runtimeDisk());
+        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"), config.runtimeDisk(),
+                Optional.of(qemuJail(config)));
+    }
+
+    /** Where pods' QEMU processes go once their devices are set up: their own user ids, an empty root. */
+    public static QemuJail qemuJail(PodvisorConfig config) {
+        return new QemuJail(config.runDir().resolve("vmm"));
     }
 
     /** How the selected VMM gets the guest image's runtime disk to guests, and why. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A running pod's QEMU, seen from the host: under its seccomp filter, with a user id of its own and no root
- * capability, chrooted into an empty directory; the pod works, and its user id is released when it is removed.
+ * capability, chrooted into an empty directory; the pod works, and QEMU's user id is released when the pod is removed.
  */
 @Timeout(400)
 class CriVmmJailIT {

@@ -55,7 +55,7 @@ final class CheckCommand {
                 line(true, "sandbox", selection.hypervisor().equals(HypervisorSelection.CLOUD_HYPERVISOR)
                         ? "Cloud Hypervisor runs with its seccomp filters (--seccomp true)"
                         : "QEMU runs under its seccomp filter (-sandbox " + QemuHypervisor.SANDBOX + "); it opens the"
-                                + " pod's TAP device and guest memory as root, then " + Hypervisors.qemuJail(config).describe()
+                                + " pod's TAP device and guest memory as root, then, for pods, " + Hypervisors.qemuJail(config).describe()
                                         .replaceFirst("^QEMU ", ""));
             }
         } else {

@@ -22,17 +22,33 @@ public final class Hypervisors {
         return HypervisorSelection.select(choice, config.cloudHypervisorPath(), () -> acceleration(config));
     }
 
+    /**
+     * For throwaway VMs ({@code podvisor vm run}, tests): QEMU stays root, so it keeps the parent-death signal
+     * that ends it with its owner; the kernel clears that signal when a process changes its user id.
+     */
     public static Hypervisor select(PodvisorConfig config, String override) throws VmmException {
+        return select(config, override, Optional.empty());
+    }
+
+    /**
+     * For pods: QEMU goes to its jail ({@link #qemuJail}). A killed shim's pod is cleaned up by its {@code delete}
+     * command, which ends the pod's processes, so the pod does not need the parent-death signal.
+     */
+    public static Hypervisor forPods(PodvisorConfig config) throws VmmException {
+        return select(config, null, Optional.of(qemuJail(config)));
+    }
+
+    private static Hypervisor select(PodvisorConfig config, String override, Optional<QemuJail> jail)
+            throws VmmException {
         HypervisorSelection selection = selection(config, override).requireUsable();
         return switch (selection.hypervisor()) {
             case HypervisorSelection.CLOUD_HYPERVISOR -> new CloudHypervisor(selection.cloudHypervisorBinary(), config.runtimeDisk());
-            default -> qemu(config);
+            default -> new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"), config.runtimeDisk(), jail);
         };
     }
 
     static QemuHypervisor qemu(PodvisorConfig config) {
-        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"), config.runtimeDisk(),
-                Optional.of(qemuJail(config)));
+        return new QemuHypervisor(config.qemuPath(), config.kvm().equals("auto"), config.runtimeDisk());
     }
 
     /** Where pods' QEMU processes go once their devices are set up: their own user ids, an empty root. */

@@ -75,7 +75,7 @@ final class PodVm implements AutoCloseable {
             VmSpec spec = new VmSpec(podId, image, size.vcpus(), size.memoryMiB(), podDir,
                     List.of(virtiofsd.share()), network == null ? List.of() : network.devices(),
                     network == null ? null : network.netns(), 3, List.of());
-            vm = Hypervisors.select(config, null).create(spec);
+            vm = Hypervisors.forPods(config).create(spec);
             LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
                     podId, spec.vcpus(), spec.memoryMiB(), podDir);
             AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout());

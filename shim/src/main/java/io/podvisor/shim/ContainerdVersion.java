@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * {@code start} reply of version 2 at most and speaks {@code containerd.task.v2.Task}; 2.x takes
  * version 3 and then speaks {@code containerd.task.v3.Task}. Older and newer majors are refused by name.
  */
-record ContainerdVersion(int major, int minor, String text) {
+record ContainerdVersion(int major, int minor, String text, String source) {
 
     /**
      * containerd reads start's stdout and stderr as one reply: Netty's and gRPC's warnings (such as
@@ -35,12 +35,17 @@ record ContainerdVersion(int major, int minor, String text) {
     static final String SUPPORTED = "containerd 1.7 and 2.x";
 
     static ContainerdVersion parse(String text) throws ShimException {
+        return parse(text, "given");
+    }
+
+    /** {@code source}: how the version was learned, for the log. */
+    static ContainerdVersion parse(String text, String source) throws ShimException {
         Matcher m = NUMBERS.matcher(text.strip());
         if (!m.matches()) {
             throw new ShimException("containerd reports version \"" + text + "\", which is not a version number; podvisor supports "
                     + SUPPORTED);
         }
-        return new ContainerdVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), text.strip());
+        return new ContainerdVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), text.strip(), source);
     }
 
     /** Asks containerd's version service on its gRPC socket. */
@@ -57,7 +62,7 @@ record ContainerdVersion(int major, int minor, String text) {
                 .build();
         try {
             return parse(VersionGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .version(Empty.getDefaultInstance()).getVersion());
+                    .version(Empty.getDefaultInstance()).getVersion(), "asked over gRPC");
         } catch (StatusRuntimeException e) {
             throw new ShimException("cannot ask containerd at " + grpcAddress + " for its version (needed to answer start): "
                     + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e);

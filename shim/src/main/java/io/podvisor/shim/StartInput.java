@@ -63,7 +63,7 @@ record StartInput(Optional<BootstrapParams> bootstrap, Optional<Any> options) {
     /** The calling containerd's version: from BootstrapParams, else asked of containerd at {@code grpcAddress}. */
     ContainerdVersion containerdVersion(String grpcAddress) throws ShimException {
         if (bootstrap.isPresent() && !bootstrap.get().getContainerdVersion().isEmpty()) {
-            return ContainerdVersion.parse(bootstrap.get().getContainerdVersion());
+            return ContainerdVersion.parse(bootstrap.get().getContainerdVersion(), "bootstrap parameters");
         }
         String address = bootstrap.map(BootstrapParams::getContainerdGrpcAddress).filter(a -> !a.isEmpty())
                 .orElse(grpcAddress);

@@ -2,11 +2,22 @@
 # Makes the shim's AOT cache (JDK 25's -XX:AOTCacheOutput, JEP 483/514/515) for the jars beside this script
 # (an installed prefix, or a source checkout's shim/target), from a training run of the shim's start path
 # (io.podvisor.shim.AotTraining: no containerd, no VM). The launcher uses it while its key (JDK, jars, JVM
-# flags) matches; run this again after changing any of them (install/install.sh and the build do).
+# flags) matches; run this again after changing any of them (install/install.sh, install/test.sh and
+# `podvisor bench` do). --if-stale: only when the cache is missing or does not match.
 set -euo pipefail
 main=io.podvisor.shim.AotTraining
-aot_training=1
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+if [ "${1:-}" = --if-stale ]; then
+  fresh=$(
+    set --
+    exec() { [ "${#aot_flags[@]}" -gt 0 ] && echo yes; return 0; }
+    . "$here/launcher.sh"
+  )
+  if [ "$fresh" = yes ]; then
+    exit 0
+  fi
+fi
+aot_training=1
 if [ -d "$here/../lib/podvisor" ]; then
   target="$here/../lib/podvisor-aot/shim.aot"
 else

@@ -51,9 +51,9 @@ jars $(stat -c '%n %s %Y' "${jars[@]}" | tr '\n' ' ')"
     aot_flags=(-XX:AOTCache="$aot_cache")
   elif [ -f "$aot_cache" ]; then
     export PODVISOR_AOT_PROBLEM="the shim's AOT cache $aot_cache was made for another JDK, other jars or JVM flags:\
- the shim starts without it, about twice as slowly; rebuild it with $here/aot-cache.sh"
+ the shim starts without it, more slowly; rebuild it with $here/aot-cache.sh"
   else
-    export PODVISOR_AOT_PROBLEM="the shim has no AOT cache ($aot_cache): it starts about twice as slowly;\
+    export PODVISOR_AOT_PROBLEM="the shim has no AOT cache ($aot_cache): it starts more slowly;\
  make it with $here/aot-cache.sh"
   fi
 fi

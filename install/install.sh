@@ -276,6 +276,8 @@ for f in containerd-shim-podvisor-v2 podvisor; do
 done
 install -m 0644 "$here/launcher.sh" "$(host "$bin/launcher.sh")"
 own file "$bin/launcher.sh"
+install -m 0755 "$here/aot-cache.sh" "$(host "$bin/aot-cache.sh")"
+own file "$bin/aot-cache.sh"
 
 ensure_dir "$(dirname "$lib")"
 staged=$(host "$lib").new.$$
@@ -290,6 +292,16 @@ if [ -d "$(host "$lib")" ]; then mv "$(host "$lib")" "$(host "$lib").old.$$"; fi
 mv "$staged" "$(host "$lib")"
 rm -rf "$(host "$lib").old.$$"
 own tree "$lib"
+# The shim's AOT cache, made for these jars and this JDK; under --root the JDK and the paths are the node's,
+# so the node makes it (the shim runs without it meanwhile and its log says how to make it).
+ensure_dir "$lib-aot"
+own tree "$lib-aot"
+if [ -z "$root" ]; then
+    log "making the shim's AOT cache (a training run of the shim, some seconds)"
+    "$bin/aot-cache.sh" >/dev/null || log "no AOT cache: the shim starts more slowly (see $lib-aot/shim.aot.log)"
+else
+    log "the shim's AOT cache is made on the node: run $bin/aot-cache.sh there (the shim starts more slowly without)"
+fi
 
 # --- guest image ---
 

@@ -16,6 +16,7 @@ containerd2_bin=$(install/containerd/install-containerd-2.sh)
 echo "containerd 2: $containerd2_bin" >&2
 echo "== build" >&2
 mvn -B -q -DskipTests install
+install/aot-cache.sh >/dev/null
 echo "== guest image" >&2
 image_dir=$(rootfs-builder/build.sh | tail -n 1)
 echo "guest image: $image_dir" >&2

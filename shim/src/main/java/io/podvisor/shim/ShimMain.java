@@ -27,6 +27,7 @@ public final class ShimMain {
 
     /** Runs one shim command; returns the process exit status. */
     public static int run(String[] args, Supplier<SandboxProvider> provider) {
+        long mainAt = System.currentTimeMillis();
         ShimArgs parsed;
         try {
             parsed = ShimArgs.parse(args);
@@ -42,11 +43,14 @@ public final class ShimMain {
         try {
             return switch (parsed.action()) {
                 case "start" -> {
+                    StartTimes times = StartTimes.beginning();
                     StartInput input = StartInput.read(System.in, parsed.id());
+                    long asking = System.nanoTime();
                     ContainerdVersion containerd = input.containerdVersion(parsed.address()).requireSupported();
+                    times = times.withVersionQuery((System.nanoTime() - asking) / 1_000_000, containerd.source());
                     RuntimeOptions options = RuntimeOptions.from(input.options());
                     Path socketDir = input.socketDir().orElse(ShimAddress.DEFAULT_SOCKET_DIR);
-                    String address = new StartCommand(socketDir, SelfCommand.prefix(args), Duration.ofSeconds(60))
+                    String address = new StartCommand(socketDir, SelfCommand.prefix(args), Duration.ofSeconds(60), times)
                             .run(parsed, bundle, options);
                     System.out.print(StartReply.json(containerd.startReplyVersion(), address));
                     System.out.flush();
@@ -65,7 +69,7 @@ public final class ShimMain {
                     if (parsed.socket().isEmpty()) {
                         throw new ShimException("the long-lived shim needs -socket; containerd runs `" + NAME + " start`");
                     }
-                    yield ShimServer.serve(context(parsed, bundle), provider.get(), version());
+                    yield ShimServer.serve(context(parsed, bundle), provider.get(), version(), mainAt);
                 }
             };
         } catch (ShimException e) {

@@ -20,10 +20,14 @@ import java.util.concurrent.CountDownLatch;
  * containerd shuts it down.
  */
 final class ShimServer {
+    /** Set by the launcher when it starts the JVM without the shim's AOT cache: why, and how to rebuild it. */
+    static final String AOT_PROBLEM_ENV = "PODVISOR_AOT_PROBLEM";
+
     private ShimServer() {
     }
 
-    static int serve(ShimContext context, SandboxProvider provider, String version) {
+    /** {@code mainAt}: when main began (wall clock, ms), for the start-up timing line. */
+    static int serve(ShimContext context, SandboxProvider provider, String version, long mainAt) {
         PrintStream startChannel = System.out;
         detach(context);
         ShimLog log = ShimLog.forId(context.id());
@@ -54,6 +58,11 @@ final class ShimServer {
         Thread onSignal = new Thread(server::close, "shim-exit");
         Runtime.getRuntime().addShutdownHook(onSignal);
         log.info("shim listening on " + context.socket() + " (pid " + ProcessHandle.current().pid() + ")");
+        StartTimes.describe(System.getenv(StartTimes.ENV), mainAt, System.currentTimeMillis()).ifPresent(log::debug);
+        String aotProblem = System.getenv(AOT_PROBLEM_ENV);
+        if (aotProblem != null && !aotProblem.isEmpty()) {
+            log.warn(aotProblem);
+        }
         startChannel.println(StartCommand.READY);
         startChannel.flush();
         redirect("/dev/null", 1);

@@ -30,11 +30,13 @@ final class StartCommand {
     private final Path socketDir;
     private final List<String> selfCommand;
     private final Duration readyTimeout;
+    private final StartTimes times;
 
-    StartCommand(Path socketDir, List<String> selfCommand, Duration readyTimeout) {
+    StartCommand(Path socketDir, List<String> selfCommand, Duration readyTimeout, StartTimes times) {
         this.socketDir = socketDir;
         this.selfCommand = selfCommand;
         this.readyTimeout = readyTimeout;
+        this.times = times;
     }
 
     /** Returns the {@code unix://} address to print; a new shim reads the config file the options name. */
@@ -88,6 +90,7 @@ final class StartCommand {
                     .directory(bundle.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             options.configPath().ifPresent(config -> builder.environment().put("PODVISOR_CONFIG", config.toString()));
+            builder.environment().put(StartTimes.ENV, times.encode());
             shim = builder.start();
         } catch (IOException e) {
             throw new ShimException("cannot start the shim for " + args.id() + ": " + e.getMessage(), e);

@@ -60,10 +60,17 @@ record StartInput(Optional<BootstrapParams> bootstrap, Optional<Any> options) {
         return bootstrap.filter(b -> b.hasSocketDir() && !b.getSocketDir().isEmpty()).map(b -> Path.of(b.getSocketDir()));
     }
 
-    /** The calling containerd's version: from BootstrapParams, else asked of containerd at {@code grpcAddress}. */
+    /**
+     * The calling containerd's version: from BootstrapParams, else from its binary, else asked of containerd at
+     * {@code grpcAddress}.
+     */
     ContainerdVersion containerdVersion(String grpcAddress) throws ShimException {
         if (bootstrap.isPresent() && !bootstrap.get().getContainerdVersion().isEmpty()) {
-            return ContainerdVersion.parse(bootstrap.get().getContainerdVersion());
+            return ContainerdVersion.parse(bootstrap.get().getContainerdVersion(), "bootstrap parameters");
+        }
+        Optional<ContainerdVersion> fromBinary = ContainerdVersion.ofParentBinary();
+        if (fromBinary.isPresent()) {
+            return fromBinary.get();
         }
         String address = bootstrap.map(BootstrapParams::getContainerdGrpcAddress).filter(a -> !a.isEmpty())
                 .orElse(grpcAddress);

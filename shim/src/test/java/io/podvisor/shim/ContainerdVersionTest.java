@@ -29,4 +29,21 @@ class ContainerdVersionTest {
         ShimException e = assertThrows(ShimException.class, () -> ContainerdVersion.parse("dev"));
         assertTrue(e.getMessage().contains("\"dev\""), e.getMessage());
     }
+
+    @Test
+    void theVersionComesFromWhatContainerdsBinaryPrints() {
+        ContainerdVersion debian = ContainerdVersion.ofVersionOutput(
+                "containerd github.com/containerd/containerd 1.7.24~ds1 1.7.24~ds1-6+deb13u1\n", "test").orElseThrow();
+        assertEquals(1, debian.major());
+        assertEquals(7, debian.minor());
+        assertEquals(3, ContainerdVersion.ofVersionOutput("containerd github.com/containerd/containerd/v2 2.1.9+unknown \n",
+                "test").orElseThrow().startReplyVersion());
+        assertTrue(ContainerdVersion.ofVersionOutput("openjdk 25.0.3 2026-04-21 LTS", "test").isEmpty());
+        assertTrue(ContainerdVersion.ofVersionOutput("containerd github.com/containerd/containerd dev", "test").isEmpty());
+    }
+
+    @Test
+    void aTestRunIsNotContainerdsChild() {
+        assertTrue(ContainerdVersion.ofParentBinary().isEmpty());
+    }
 }

@@ -2,6 +2,7 @@ package io.podvisor.shim.agent;
 
 import io.podvisor.hypervisor.Vmm;
 import io.podvisor.hypervisor.VmmException;
+import io.podvisor.shim.StepTimer;
 import java.time.Duration;
 
 /** Boots a VM and hands back a client for its guest agent once the agent announced itself. */
@@ -22,17 +23,26 @@ public final class GuestAgent {
     }
 
     public static AgentClient boot(Vmm vm, Duration timeout) throws VmmException {
+        return boot(vm, timeout, StepTimer.start(vm.spec().name(), "VM " + vm.spec().name()));
+    }
+
+    /** As {@link #boot(Vmm, Duration)}, timing the VMM's start and the agent's readiness on {@code timer}. */
+    public static AgentClient boot(Vmm vm, Duration timeout, StepTimer timer) throws VmmException {
         String name = vm.spec().name();
         String version;
         try (AgentReadiness readiness = AgentReadiness.listen(vm)) {
             vm.boot();
+            timer.step("VMM start (with its vsock backend)");
             version = readiness.await(vm, timeout);
+            timer.step("guest boot to agent ready");
         }
         if (!version.equals(Versions.host())) {
             throw new VmmException("VM " + name + ": its guest agent is version " + version
                     + " but this podvisor is version " + Versions.host()
                     + ": rebuild the guest image with rootfs-builder/build.sh");
         }
-        return AgentClient.connect(name, vm.vsockSocket());
+        AgentClient agent = AgentClient.connect(name, vm.vsockSocket());
+        timer.step("agent connection");
+        return agent;
     }
 }

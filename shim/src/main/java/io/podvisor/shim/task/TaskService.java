@@ -33,6 +33,7 @@ import io.podvisor.proto.containerd.task.v2.WaitRequest;
 import io.podvisor.proto.containerd.task.v2.WaitResponse;
 import io.podvisor.proto.containerd.types.task.ProcessInfo;
 import io.podvisor.shim.ShimLog;
+import io.podvisor.shim.StepTimer;
 import io.podvisor.shim.events.EventPublisher;
 import io.podvisor.shim.events.ForwardingEventPublisher;
 import io.podvisor.shim.io.ProcessIo;
@@ -112,6 +113,7 @@ public final class TaskService {
         if (containers.containsKey(id)) {
             throw TaskException.alreadyExists("container " + id + " already exists");
         }
+        StepTimer timer = StepTimer.start(id, "container " + id);
         OciBundle bundle = OciBundle.load(Path.of(request.getBundle()));
         StdioPaths paths = new StdioPaths(request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
         ProcessIo io = openIo(paths, "container " + id);
@@ -131,11 +133,16 @@ public final class TaskService {
         int pid = task.init().pid();
         events.created(id, request.getBundle(), request.getRootfsList(), paths, pid);
         ShimLog.forId(id).info("container " + id + " created in bundle " + request.getBundle());
+        timer.total(bundle.isSandbox() ? "Create (the pod's sandbox: its VM's boot, then the container in the guest)"
+                : "Create (in the guest)");
         return CreateTaskResponse.newBuilder().setPid(pid).build();
     }
 
     public StartResponse start(StartRequest request) throws TaskException {
+        StepTimer timer = StepTimer.start(request.getId(), "container " + request.getId()
+                + (request.getExecId().isEmpty() ? "" : ", exec " + request.getExecId()));
         int pid = container(request.getId()).start(request.getExecId());
+        timer.total("Start");
         return StartResponse.newBuilder().setPid(pid).build();
     }
 

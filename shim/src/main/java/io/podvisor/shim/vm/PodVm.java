@@ -11,6 +11,7 @@ import io.podvisor.shim.agent.AgentClient;
 import io.podvisor.shim.agent.AgentException;
 import io.podvisor.shim.agent.GuestAgent;
 import io.podvisor.shim.agent.Versions;
+import io.podvisor.shim.StepTimer;
 import io.podvisor.shim.config.Hypervisors;
 import io.podvisor.shim.config.PodvisorConfig;
 import io.podvisor.shim.config.RunDirs;
@@ -57,6 +58,7 @@ final class PodVm implements AutoCloseable {
      * names one, and mounts the pod share in the guest. On failure nothing is left.
      */
     static PodVm boot(PodvisorConfig config, String podId, JsonNode sandboxSpec, VmSize size) throws IOException {
+        StepTimer timer = StepTimer.start(podId, "pod " + podId + " start");
         GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
         Path podDir = PodDirs.podDir(config.runDir(), podId);
         if (Files.exists(podDir)) {
@@ -64,28 +66,36 @@ final class PodVm implements AutoCloseable {
         }
         RunDirSpace.require(config.runDir(), podId);
         PodDirs.createPrivate(podDir);
+        timer.step("guest image check and pod directory");
         SharedDir shared = null;
         Virtiofsd virtiofsd = null;
         Vmm vm = null;
         PodNetworking network = null;
         try {
             network = PodNetworking.attach(podId, sandboxSpec).orElse(null);
+            timer.step("network (TAP in the pod's network namespace)");
             shared = SharedDir.create(podId, PodDirs.sharedDir(podDir));
+            timer.step("shared directory");
             virtiofsd = Virtiofsd.start(podId, virtiofsdBinary(config), shared.path(), podDir, PodDirs.SHARE_TAG);
+            timer.step("virtiofsd start");
             VmSpec spec = new VmSpec(podId, image, size.vcpus(), size.memoryMiB(), podDir,
                     List.of(virtiofsd.share()), network == null ? List.of() : network.devices(),
                     network == null ? null : network.netns(), 3, List.of());
             vm = Hypervisors.forPods(config).create(spec);
+            timer.step("VMM driver set-up");
             LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
                     podId, spec.vcpus(), spec.memoryMiB(), podDir);
-            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout());
+            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout(), timer);
             if (network != null) {
                 network.configureGuest(agent);
+                timer.step("guest network configuration");
             }
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
+            timer.step("pod share mount in the guest");
             PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
             pod.watchHostProcesses();
             pod.recordInfo(sandboxSpec);
+            timer.total("VM boot");
             return pod;
         } catch (IOException | RuntimeException e) {
             closeQuietly(vm, virtiofsd, shared, podDir);

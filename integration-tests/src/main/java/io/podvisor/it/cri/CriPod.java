@@ -2,6 +2,7 @@ package io.podvisor.it.cri;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.podvisor.proto.cri.v1.AttachRequest;
 import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerConfig;
 import io.podvisor.proto.cri.v1.ContainerFilter;
@@ -20,7 +21,10 @@ import io.podvisor.proto.cri.v1.LinuxPodSandboxConfig;
 import io.podvisor.proto.cri.v1.ListContainersRequest;
 import io.podvisor.proto.cri.v1.PodSandboxConfig;
 import io.podvisor.proto.cri.v1.PodSandboxMetadata;
+import io.podvisor.proto.cri.v1.PodSandboxStats;
+import io.podvisor.proto.cri.v1.PodSandboxStatsRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStatusRequest;
+import io.podvisor.proto.cri.v1.PortForwardRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStatusResponse;
 import io.podvisor.proto.cri.v1.RemoveContainerRequest;
 import io.podvisor.proto.cri.v1.ReopenContainerLogRequest;
@@ -184,6 +188,29 @@ public final class CriPod implements AutoCloseable {
         String url = cri.runtime().exec(ExecRequest.newBuilder().setContainerId(containerId).addAllCmd(List.of(command))
                 .setTty(tty).setStdin(tty).setStdout(true).setStderr(!tty).build()).getUrl();
         return StreamingExec.connect(url, Duration.ofSeconds(60));
+    }
+
+    /** PortForward through the CRI's streaming server, as {@code kubectl port-forward} does, one connection to {@code port}. */
+    public StreamingPortForward portForward(int port) throws IOException, InterruptedException {
+        String url = cri.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).addPort(port)
+                .build()).getUrl();
+        return StreamingPortForward.connect(url, Duration.ofSeconds(60));
+    }
+
+    /**
+     * Attach through the CRI's streaming server, as {@code kubectl attach -i [-t]} does: stdin and stdout, and
+     * stderr apart unless {@code tty}. The final status comes once the container's output ended.
+     */
+    public StreamingExec attach(String containerId, boolean tty) throws IOException, InterruptedException {
+        String url = cri.runtime().attach(AttachRequest.newBuilder().setContainerId(containerId).setStdin(true)
+                .setTty(tty).setStdout(true).setStderr(!tty).build()).getUrl();
+        return StreamingExec.connect(url, Duration.ofSeconds(60));
+    }
+
+    /** PodSandboxStats, what {@code crictl statsp} shows. */
+    public PodSandboxStats podStats() {
+        return cri.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(sandboxId).build())
+                .getStats();
     }
 
     @Override

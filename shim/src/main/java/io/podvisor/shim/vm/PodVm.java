@@ -36,6 +36,7 @@ final class PodVm implements AutoCloseable {
     private final AgentClient agent;
     private final PodNetworking network;
     private final VmSize size;
+    private volatile PortForwarder portForwarder;
     /** Set once the pod ends, on purpose or because a process it stands on died. */
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean died;
@@ -83,6 +84,9 @@ final class PodVm implements AutoCloseable {
             }
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
             PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
+            if (network != null) {
+                pod.portForwarder = network.forwardPorts(agent).orElse(null);
+            }
             pod.watchHostProcesses();
             pod.recordInfo(sandboxSpec);
             return pod;
@@ -147,9 +151,17 @@ final class PodVm implements AutoCloseable {
         died = true;
         LOG.log(System.Logger.Level.ERROR, "pod {0}: {1} (pid {2}) died; ending the pod''s containers (exit status"
                 + " 255): see {3} and the VM log in {4}", podId, what, process.pid(), vm.consoleLog(), podDir);
+        stopPortForwarding();
         agent.close();
         vm.close();
         virtiofsd.close();
+    }
+
+    private void stopPortForwarding() {
+        PortForwarder forwarder = portForwarder;
+        if (forwarder != null) {
+            forwarder.close();
+        }
     }
 
     /** Whether the VM died under the pod: its containers are gone with it, nothing in the guest is left to undo. */
@@ -163,6 +175,7 @@ final class PodVm implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopPortForwarding();
         if (ended.compareAndSet(false, true)) {
             try {
                 GuestAgent.powerOff(agent, vm, Duration.ofSeconds(5));

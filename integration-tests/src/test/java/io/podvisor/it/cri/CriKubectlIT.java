@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.podvisor.it.containerd.ContainerdRelease;
+import io.podvisor.proto.cri.v1.ContainerState;
+import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -67,6 +70,60 @@ class CriKubectlIT {
             StreamingPortForward.Result closed = forward(pod, 8081);
             assertEquals("", closed.data(), "nothing listens on 8081: the connection ends without data");
         }
+    }
+
+    @Test
+    void attachFeedsAContainersStdinAndShowsItsOutputWithAndWithoutATerminal() throws Exception {
+        try (CriPod pod = CriPod.run(bed.cri(), "attached", CriTestBed.PODVISOR_HANDLER, bed.logDir("attached"))) {
+            String reader = pod.startContainer(CriPod.container("reader", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "while read line; do echo \"got $line\"; echo \"err $line\" >&2; [ \"$line\" = bye ] && exit 3; done"))
+                    .setStdin(true));
+            try (StreamingExec attached = pod.attach(reader, false)) {
+                attached.stdin("hello\n");
+                attached.stdin("bye\n");
+                // The attach ends when the container's output does: it exited.
+                assertEquals(new StreamingExec.Result("got hello\ngot bye\n", "err hello\nerr bye\n", 0),
+                        attached.await(STREAM_TIMEOUT));
+            }
+            ContainerStatus reading = await(pod, reader);
+            assertEquals(3, reading.getExitCode());
+
+            // kubectl attach -it: a terminal whose size follows the client's (ResizePty of the container's process).
+            String shell = pod.startContainer(CriPod.container("shell", CriTestBed.BUSYBOX_IMAGE, List.of("sh"))
+                    .setStdin(true).setTty(true));
+            try (StreamingExec attached = pod.attach(shell, true)) {
+                attached.resize(100, 30);
+                attached.stdin("for i in $(seq 100); do [ \"$(stty size)\" = '30 100' ] && break; sleep 0.2; done;"
+                        + " echo \"size $(stty size) on $(tty)\"; exit 5\n");
+                StreamingExec.Result result = attached.await(STREAM_TIMEOUT);
+                assertTrue(result.stdout().contains("size 30 100 on /dev/pts/"), result.stdout());
+            }
+            assertEquals(5, await(pod, shell).getExitCode());
+
+            // kubectl run -i --rm: stdin once, closed when the client leaves (CloseIO), and the container sees EOF.
+            String once = pod.startContainer(CriPod.container("once", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
+                    "cat; echo stdin-closed")).setStdin(true).setStdinOnce(true));
+            try (StreamingExec attached = pod.attach(once, false)) {
+                attached.stdin("one line\n");
+                attached.awaitStdout("one line\n", STREAM_TIMEOUT);
+            }
+            assertEquals(0, await(pod, once).getExitCode());
+            List<String> log = Files.readAllLines(pod.logFile("once"));
+            assertTrue(log.getLast().endsWith(" stdout F stdin-closed"), "log: " + log);
+        }
+    }
+
+    private static ContainerStatus await(CriPod pod, String containerId) throws InterruptedException {
+        long deadline = System.nanoTime() + STREAM_TIMEOUT.toNanos();
+        ContainerStatus status = pod.containerStatus(containerId);
+        while (status.getState() != ContainerState.CONTAINER_EXITED) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("container " + containerId + " did not exit; last: " + status);
+            }
+            Thread.sleep(250);
+            status = pod.containerStatus(containerId);
+        }
+        return status;
     }
 
     /** An HTTP/1.0 GET of / through port-forward: the server closes the connection after its answer. */

@@ -66,13 +66,24 @@ public final class CriPod implements AutoCloseable {
     /** Runs a pod whose resources (the sum of its containers', as kubelet sends them) are {@code resources}. */
     public static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxContainerResources resources)
             throws IOException {
+        return run(cri, name, handler, logDir, resources, "");
+    }
+
+    /** Runs a pod under the host cgroup {@code cgroupParent} (cgroupfs form, as kubelet's pod cgroup: "/a/b"). */
+    public static CriPod run(CriClient cri, String name, String handler, Path logDir, String cgroupParent)
+            throws IOException {
+        return run(cri, name, handler, logDir, LinuxContainerResources.getDefaultInstance(), cgroupParent);
+    }
+
+    private static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxContainerResources resources,
+            String cgroupParent) throws IOException {
         Files.createDirectories(logDir);
         PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default")
                         .setUid(UUID.randomUUID().toString()).setAttempt(0))
                 .setHostname(name)
                 .setLogDirectory(logDir.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("").setResources(resources))
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setResources(resources))
                 .build();
         String id = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder()
                 .setConfig(config).setRuntimeHandler(handler).build()).getPodSandboxId();

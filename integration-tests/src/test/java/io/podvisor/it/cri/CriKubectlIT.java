@@ -7,9 +7,13 @@ import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
+import io.podvisor.proto.cri.v1.ListPodSandboxStatsRequest;
+import io.podvisor.proto.cri.v1.PodSandboxStats;
+import io.podvisor.proto.cri.v1.PodSandboxStatsFilter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -110,6 +114,34 @@ class CriKubectlIT {
             assertEquals(0, await(pod, once).getExitCode());
             List<String> log = Files.readAllLines(pod.logFile("once"));
             assertTrue(log.getLast().endsWith(" stdout F stdin-closed"), "log: " + log);
+        }
+    }
+
+    @Test
+    void podStatsShowWhatThePodsVmCostsTheHost() throws Exception {
+        String parent = "/podvisor-it-" + UUID.randomUUID();
+        try (CriPod pod = CriPod.run(bed.cri(), "measured", CriTestBed.PODVISOR_HANDLER, bed.logDir("measured"), parent)) {
+            String busy = pod.startContainer("busy", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            PodSandboxStats stats = pod.podStats();
+            assertEquals(pod.id(), stats.getAttributes().getId());
+            assertEquals("measured", stats.getAttributes().getMetadata().getName());
+            // The VM's host processes (QEMU, virtiofsd) are in the pod's cgroup: a booted guest has cost CPU
+            // time and tens of MiB of host memory.
+            long cpuNanos = stats.getLinux().getCpu().getUsageCoreNanoSeconds().getValue();
+            long memory = stats.getLinux().getMemory().getWorkingSetBytes().getValue();
+            assertTrue(cpuNanos > 1_000_000_000L, "pod CPU time " + cpuNanos + " ns: " + stats);
+            assertTrue(memory > 32L << 20, "pod working set " + memory + " bytes: " + stats);
+            assertEquals(List.of(busy), stats.getLinux().getContainersList().stream()
+                    .map(c -> c.getAttributes().getId()).toList());
+            assertTrue(stats.getLinux().getProcess().getProcessCount().getValue() >= 1, stats.toString());
+
+            PodSandboxStats later = pod.podStats();
+            assertTrue(later.getLinux().getCpu().getUsageCoreNanoSeconds().getValue() >= cpuNanos, "CPU time grows");
+            assertEquals(List.of(pod.id()), bed.cri().runtime().listPodSandboxStats(ListPodSandboxStatsRequest
+                    .newBuilder().setFilter(PodSandboxStatsFilter.newBuilder().setId(pod.id())).build())
+                    .getStatsList().stream().map(s -> s.getAttributes().getId()).toList());
+        } finally {
+            HostCgroups.remove(parent);
         }
     }
 

@@ -22,10 +22,16 @@ public final class GuestAgent {
     }
 
     public static AgentClient boot(Vmm vm, Duration timeout) throws VmmException {
+        return boot(vm, timeout, () -> { });
+    }
+
+    /** As {@link #boot(Vmm, Duration)}, running {@code started} as soon as the VMM's processes exist. */
+    public static AgentClient boot(Vmm vm, Duration timeout, Runnable started) throws VmmException {
         String name = vm.spec().name();
         String version;
         try (AgentReadiness readiness = AgentReadiness.listen(vm)) {
             vm.boot();
+            started.run();
             version = readiness.await(vm, timeout);
         }
         if (!version.equals(Versions.host())) {

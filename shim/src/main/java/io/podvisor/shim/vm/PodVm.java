@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * One pod's VM and what it stands on: the pod directory, the shared directory virtiofsd serves,
@@ -37,6 +39,7 @@ final class PodVm implements AutoCloseable {
     private final PodNetworking network;
     private final VmSize size;
     private volatile PortForwarder portForwarder;
+    private volatile PodCgroup cgroup;
     /** Set once the pod ends, on purpose or because a process it stands on died. */
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean died;
@@ -68,6 +71,7 @@ final class PodVm implements AutoCloseable {
         Virtiofsd virtiofsd = null;
         Vmm vm = null;
         PodNetworking network = null;
+        AtomicReference<PodCgroup> cgroup = new AtomicReference<>();
         try {
             network = PodNetworking.attach(podId, sandboxSpec).orElse(null);
             shared = SharedDir.create(podId, PodDirs.sharedDir(podDir));
@@ -78,12 +82,19 @@ final class PodVm implements AutoCloseable {
             vm = Hypervisors.select(config, null).create(spec);
             LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
                     podId, spec.vcpus(), spec.memoryMiB(), podDir);
-            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout());
+            // The VM joins the pod's cgroup as soon as QEMU runs, before the guest's memory is touched: memory is
+            // charged to the cgroup of the process that first touches it, and stays there when the process moves.
+            Vmm booting = vm;
+            List<ProcessHandle> helpers = virtiofsd.processes();
+            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout(), () -> cgroup.set(PodCgroup.join(
+                    podId, sandboxSpec, Stream.concat(booting.hostProcesses().stream(), helpers.stream()).toList())
+                    .orElse(null)));
             if (network != null) {
                 network.configureGuest(agent);
             }
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
             PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
+            pod.cgroup = cgroup.get();
             if (network != null) {
                 pod.portForwarder = network.forwardPorts(agent).orElse(null);
             }
@@ -94,6 +105,9 @@ final class PodVm implements AutoCloseable {
             closeQuietly(vm, virtiofsd, shared, podDir);
             if (network != null) {
                 network.detach();
+            }
+            if (cgroup.get() != null) {
+                cgroup.get().remove();
             }
             throw e;
         }
@@ -187,6 +201,9 @@ final class PodVm implements AutoCloseable {
         closeQuietly(vm, virtiofsd, shared, podDir);
         if (network != null) {
             network.detach();
+        }
+        if (cgroup != null) {
+            cgroup.remove();
         }
     }
 

@@ -10,6 +10,7 @@ packages=(
   cpio lz4 xz-utils zstd binutils   # initramfs and kernel extraction
   util-linux               # setpriv, unshare, nsenter
   iproute2                 # netns, tap, tc
+  iptables                 # the pod netns redirect for kubectl port-forward
   runc containernetworking-plugins  # containerd's default runtime and CNI, for tests
 )
 missing=()

@@ -8,6 +8,7 @@ import io.podvisor.agent.container.Container;
 import io.podvisor.agent.container.ContainerRegistry;
 import io.podvisor.agent.container.OomWatcher;
 import io.podvisor.agent.network.NetworkConfigurator;
+import io.podvisor.agent.network.PortForwardSession;
 import io.podvisor.agent.os.Mounts;
 import io.podvisor.agent.process.ProcessLauncher;
 import io.podvisor.agent.process.ProcessSession;
@@ -27,6 +28,8 @@ import io.podvisor.proto.agent.v1.MountRequest;
 import io.podvisor.proto.agent.v1.MountResponse;
 import io.podvisor.proto.agent.v1.PauseContainerRequest;
 import io.podvisor.proto.agent.v1.PauseContainerResponse;
+import io.podvisor.proto.agent.v1.PortForwardInput;
+import io.podvisor.proto.agent.v1.PortForwardOutput;
 import io.podvisor.proto.agent.v1.ProcessInput;
 import io.podvisor.proto.agent.v1.ProcessOutput;
 import io.podvisor.proto.agent.v1.RemoveContainerRequest;
@@ -197,5 +200,10 @@ final class AgentService extends AgentGrpc.AgentImplBase {
     @Override
     public void watchEvents(WatchEventsRequest request, StreamObserver<AgentEvent> responses) {
         oomWatcher.subscribe((ServerCallStreamObserver<AgentEvent>) responses);
+    }
+
+    @Override
+    public StreamObserver<PortForwardInput> portForward(StreamObserver<PortForwardOutput> responses) {
+        return new PortForwardSession(responses);
     }
 }

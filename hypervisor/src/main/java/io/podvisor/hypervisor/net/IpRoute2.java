@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs iproute2's {@code ip} and {@code tc} inside one network namespace, through
+ * Runs iproute2's {@code ip} and {@code tc} (and iptables) inside one network namespace, through
  * {@code nsenter --net=PATH}, which takes both /var/run/netns/NAME and /proc/PID/ns/net paths.
  */
 final class IpRoute2 {
@@ -38,6 +38,33 @@ final class IpRoute2 {
     /** {@code tc ARGS}; returns its stdout. */
     String tc(String... args) throws VmmException {
         return run("tc", List.of(args), null);
+    }
+
+    /** {@code iptables-restore --noflush} of {@code rules}: the tables they name change, the rest stays. */
+    void iptablesRestore(String rules) throws VmmException {
+        run("iptables-restore", List.of("-w", "5", "--noflush"), rules);
+    }
+
+    /** Whether {@code iptables ARGS} exits 0, as {@code -C} (is this rule there?) answers. */
+    boolean iptablesSucceeds(String... args) throws VmmException {
+        try {
+            run("iptables", List.of(args), null);
+            return true;
+        } catch (CommandFailed e) {
+            return false;
+        }
+    }
+
+    /** iptables ARGS; returns its stdout. */
+    String iptables(String... args) throws VmmException {
+        return run("iptables", List.of(args), null);
+    }
+
+    /** A command that ran and exited with a status other than 0. */
+    static final class CommandFailed extends VmmException {
+        CommandFailed(String message) {
+            super(message);
+        }
     }
 
     /** Runs {@code commands} with {@code tool -batch -}, stopping at the first that fails. */
@@ -72,7 +99,7 @@ final class IpRoute2 {
             }
             String stderr = err.get().strip();
             if (p.exitValue() != 0) {
-                throw new VmmException("pod " + podId + ": `" + shown + "` failed in network namespace " + netns
+                throw new CommandFailed("pod " + podId + ": `" + shown + "` failed in network namespace " + netns
                         + " (status " + p.exitValue() + "): " + stderr + (stdin != null ? "\n  commands:\n" + stdin : ""));
             }
             return out.get();
@@ -105,6 +132,6 @@ final class IpRoute2 {
             }
         }
         throw new VmmException("pod " + podId + ": cannot set up the pod network: `" + tool
-                + "` is missing; install the iproute2 package");
+                + "` is missing; install the " + (tool.startsWith("iptables") ? "iptables" : "iproute2") + " package");
     }
 }

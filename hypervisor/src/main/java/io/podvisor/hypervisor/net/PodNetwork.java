@@ -20,6 +20,9 @@ public final class PodNetwork {
     /** The TAP device's name, the same in every pod's namespace. */
     public static final String TAP = "tap0_pv";
 
+    /** The chain in the pod namespace's nat table that sends loopback TCP to the pod's port forwarder. */
+    public static final String PORT_FORWARD_CHAIN = "PODVISOR-PORT-FORWARD";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String podId;
@@ -71,6 +74,26 @@ public final class PodNetwork {
 
     private static String redirect(String from, String to) {
         return "filter add dev " + from + " parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev " + to;
+    }
+
+    /**
+     * Sends every TCP connection made to 127.0.0.1 in the pod's namespace, whatever its port, to
+     * {@code listenerPort} on 127.0.0.1 there: a nat OUTPUT REDIRECT in a chain of ours, so the listener
+     * reads the port asked for as the connection's original destination. Only containerd's port
+     * forwarding dials there: the VM's traffic passes through the namespace by tc redirects, which
+     * netfilter never sees. Replaces what an earlier call in the same namespace set.
+     */
+    public void redirectLoopbackTcp(int listenerPort) throws VmmException {
+        IpRoute2 ns = new IpRoute2(podId, netns);
+        ns.iptablesRestore("*nat\n"
+                + ":" + PORT_FORWARD_CHAIN + " - [0:0]\n"
+                + "-A " + PORT_FORWARD_CHAIN + " -d 127.0.0.1/32 -o lo -p tcp -j REDIRECT --to-ports " + listenerPort + "\n"
+                + "COMMIT\n");
+        String[] jump = {"-w", "5", "-t", "nat", "-C", "OUTPUT", "-j", PORT_FORWARD_CHAIN};
+        if (!ns.iptablesSucceeds(jump)) {
+            jump[4] = "-A";
+            ns.iptables(jump);
+        }
     }
 
     /** The VMM's network device: the TAP, with the CNI interface's MAC for the guest NIC. */

@@ -2,6 +2,7 @@ package io.podvisor.it.cri;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.podvisor.proto.cri.v1.AttachRequest;
 import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerConfig;
 import io.podvisor.proto.cri.v1.ContainerFilter;
@@ -20,7 +21,10 @@ import io.podvisor.proto.cri.v1.LinuxPodSandboxConfig;
 import io.podvisor.proto.cri.v1.ListContainersRequest;
 import io.podvisor.proto.cri.v1.PodSandboxConfig;
 import io.podvisor.proto.cri.v1.PodSandboxMetadata;
+import io.podvisor.proto.cri.v1.PodSandboxStats;
+import io.podvisor.proto.cri.v1.PodSandboxStatsRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStatusRequest;
+import io.podvisor.proto.cri.v1.PortForwardRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStatusResponse;
 import io.podvisor.proto.cri.v1.RemoveContainerRequest;
 import io.podvisor.proto.cri.v1.ReopenContainerLogRequest;
@@ -62,13 +66,24 @@ public final class CriPod implements AutoCloseable {
     /** Runs a pod whose resources (the sum of its containers', as kubelet sends them) are {@code resources}. */
     public static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxContainerResources resources)
             throws IOException {
+        return run(cri, name, handler, logDir, resources, "");
+    }
+
+    /** Runs a pod under the host cgroup {@code cgroupParent} (cgroupfs form, as kubelet's pod cgroup: "/a/b"). */
+    public static CriPod run(CriClient cri, String name, String handler, Path logDir, String cgroupParent)
+            throws IOException {
+        return run(cri, name, handler, logDir, LinuxContainerResources.getDefaultInstance(), cgroupParent);
+    }
+
+    private static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxContainerResources resources,
+            String cgroupParent) throws IOException {
         Files.createDirectories(logDir);
         PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default")
                         .setUid(UUID.randomUUID().toString()).setAttempt(0))
                 .setHostname(name)
                 .setLogDirectory(logDir.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("").setResources(resources))
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setResources(resources))
                 .build();
         String id = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder()
                 .setConfig(config).setRuntimeHandler(handler).build()).getPodSandboxId();
@@ -184,6 +199,29 @@ public final class CriPod implements AutoCloseable {
         String url = cri.runtime().exec(ExecRequest.newBuilder().setContainerId(containerId).addAllCmd(List.of(command))
                 .setTty(tty).setStdin(tty).setStdout(true).setStderr(!tty).build()).getUrl();
         return StreamingExec.connect(url, Duration.ofSeconds(60));
+    }
+
+    /** PortForward through the CRI's streaming server, as {@code kubectl port-forward} does, one connection to {@code port}. */
+    public StreamingPortForward portForward(int port) throws IOException, InterruptedException {
+        String url = cri.runtime().portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).addPort(port)
+                .build()).getUrl();
+        return StreamingPortForward.connect(url, Duration.ofSeconds(60));
+    }
+
+    /**
+     * Attach through the CRI's streaming server, as {@code kubectl attach -i [-t]} does: stdin and stdout, and
+     * stderr apart unless {@code tty}. The final status comes once the container's output ended.
+     */
+    public StreamingExec attach(String containerId, boolean tty) throws IOException, InterruptedException {
+        String url = cri.runtime().attach(AttachRequest.newBuilder().setContainerId(containerId).setStdin(true)
+                .setTty(tty).setStdout(true).setStderr(!tty).build()).getUrl();
+        return StreamingExec.connect(url, Duration.ofSeconds(60));
+    }
+
+    /** PodSandboxStats, what {@code crictl statsp} shows. */
+    public PodSandboxStats podStats() {
+        return cri.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(sandboxId).build())
+                .getStats();
     }
 
     @Override

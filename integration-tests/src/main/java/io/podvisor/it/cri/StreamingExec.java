@@ -65,6 +65,21 @@ public final class StreamingExec implements AutoCloseable {
         socket.sendBinary(message, true).join();
     }
 
+    /** Waits until stdout holds {@code text}, for a stream that stays open. */
+    public void awaitStdout(String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (listener.channels) {
+            while (!listener.text(1).contains(text)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || listener.status.isDone()) {
+                    throw new IOException("streaming exec: no \"" + text + "\" on stdout within " + timeout
+                            + "; so far: " + listener.text(1) + listener.text(2));
+                }
+                listener.channels.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+
     /** What came back once the process ended: its output and exit code. */
     public record Result(String stdout, String stderr, int exitCode) {}
 
@@ -116,6 +131,7 @@ public final class StreamingExec implements AutoCloseable {
                 data.get(bytes);
                 if (current >= 0 && current < channels.length) {
                     channels[current].writeBytes(bytes);
+                    channels.notifyAll();
                 }
                 if (last) {
                     if (current == 3) {

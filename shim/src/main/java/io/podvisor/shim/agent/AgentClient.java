@@ -23,6 +23,8 @@ import io.podvisor.proto.agent.v1.CreateContainerRequest;
 import io.podvisor.proto.agent.v1.ListProcessesRequest;
 import io.podvisor.proto.agent.v1.MountRequest;
 import io.podvisor.proto.agent.v1.PauseContainerRequest;
+import io.podvisor.proto.agent.v1.PortForwardInput;
+import io.podvisor.proto.agent.v1.PortForwardOutput;
 import io.podvisor.proto.agent.v1.RemoveContainerRequest;
 import io.podvisor.proto.agent.v1.ResumeContainerRequest;
 import io.podvisor.proto.agent.v1.SignalProcessRequest;
@@ -239,6 +241,15 @@ public final class AgentClient implements AutoCloseable {
 
     public void configureNetwork(ConfigureNetworkRequest request) throws AgentException {
         call("ConfigureNetwork", () -> blocking().configureNetwork(request));
+    }
+
+    /**
+     * Starts a connection to a port on the guest's loopback (send the port first, in {@code call}'s
+     * {@code beforeStart}); {@code call} hears {@code connected}, the port's data and eof, and how it ended.
+     * The call has no deadline: a forwarded connection lasts as long as its two ends keep it.
+     */
+    public void portForward(ClientResponseObserver<PortForwardInput, PortForwardOutput> call) {
+        async.portForward(call);
     }
 
     /** Delivers the agent's events (OOM kills) to {@code listener} until the channel closes. */

@@ -23,16 +23,20 @@ public final class GuestAgent {
     }
 
     public static AgentClient boot(Vmm vm, Duration timeout) throws VmmException {
-        return boot(vm, timeout, StepTimer.start(vm.spec().name(), "VM " + vm.spec().name()));
+        return boot(vm, timeout, StepTimer.start(vm.spec().name(), "VM " + vm.spec().name()), () -> { });
     }
 
-    /** As {@link #boot(Vmm, Duration)}, timing the VMM's start and the agent's readiness on {@code timer}. */
-    public static AgentClient boot(Vmm vm, Duration timeout, StepTimer timer) throws VmmException {
+    /**
+     * As {@link #boot(Vmm, Duration)}, timing the VMM's start and the agent's readiness on {@code timer}, and
+     * running {@code started} as soon as the VMM's processes exist.
+     */
+    public static AgentClient boot(Vmm vm, Duration timeout, StepTimer timer, Runnable started) throws VmmException {
         String name = vm.spec().name();
         String version;
         try (AgentReadiness readiness = AgentReadiness.listen(vm)) {
             vm.boot();
             timer.step("VMM start (with its vsock backend)");
+            started.run();
             version = readiness.await(vm, timeout);
             timer.step("guest boot to agent ready");
         }

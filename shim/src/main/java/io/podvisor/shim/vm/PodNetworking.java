@@ -81,6 +81,20 @@ final class PodNetworking {
         return request.build();
     }
 
+    /**
+     * Forwards the pod's host-side localhost into the guest, for kubectl port-forward. A node without
+     * iptables (or netfilter NAT) still runs the pod; the shim's log says why port-forward cannot reach it.
+     */
+    Optional<PortForwarder> forwardPorts(AgentClient agent) {
+        try {
+            return Optional.of(PortForwarder.start(podId, network, agent));
+        } catch (VmmException e) {
+            LOG.log(System.Logger.Level.WARNING, "pod {0}: kubectl port-forward will not reach this pod: {1}",
+                    podId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** Removes the TAP and the redirects; call it after the VMM has stopped. */
     void detach() {
         try {

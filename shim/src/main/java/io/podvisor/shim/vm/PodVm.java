@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * One pod's VM and what it stands on: the pod directory, the shared directory virtiofsd serves,
@@ -37,6 +39,8 @@ final class PodVm implements AutoCloseable {
     private final AgentClient agent;
     private final PodNetworking network;
     private final VmSize size;
+    private volatile PortForwarder portForwarder;
+    private volatile PodCgroup cgroup;
     /** Set once the pod ends, on purpose or because a process it stands on died. */
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean died;
@@ -71,6 +75,7 @@ final class PodVm implements AutoCloseable {
         Virtiofsd virtiofsd = null;
         Vmm vm = null;
         PodNetworking network = null;
+        AtomicReference<PodCgroup> cgroup = new AtomicReference<>();
         try {
             network = PodNetworking.attach(podId, sandboxSpec).orElse(null);
             timer.step("network (TAP in the pod's network namespace)");
@@ -85,7 +90,13 @@ final class PodVm implements AutoCloseable {
             timer.step("VMM driver set-up");
             LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
                     podId, spec.vcpus(), spec.memoryMiB(), podDir);
-            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout(), timer);
+            // The VM joins the pod's cgroup as soon as QEMU runs, before the guest's memory is touched: memory is
+            // charged to the cgroup of the process that first touches it, and stays there when the process moves.
+            Vmm booting = vm;
+            List<ProcessHandle> helpers = virtiofsd.processes();
+            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout(), timer, () -> cgroup.set(PodCgroup.join(
+                    podId, sandboxSpec, Stream.concat(booting.hostProcesses().stream(), helpers.stream()).toList())
+                    .orElse(null)));
             if (network != null) {
                 network.configureGuest(agent);
                 timer.step("guest network configuration");
@@ -93,6 +104,10 @@ final class PodVm implements AutoCloseable {
             agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
             timer.step("pod share mount in the guest");
             PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
+            pod.cgroup = cgroup.get();
+            if (network != null) {
+                pod.portForwarder = network.forwardPorts(agent).orElse(null);
+            }
             pod.watchHostProcesses();
             pod.recordInfo(sandboxSpec);
             timer.total("VM boot");
@@ -101,6 +116,9 @@ final class PodVm implements AutoCloseable {
             closeQuietly(vm, virtiofsd, shared, podDir);
             if (network != null) {
                 network.detach();
+            }
+            if (cgroup.get() != null) {
+                cgroup.get().remove();
             }
             throw e;
         }
@@ -158,9 +176,17 @@ final class PodVm implements AutoCloseable {
         died = true;
         LOG.log(System.Logger.Level.ERROR, "pod {0}: {1} (pid {2}) died; ending the pod''s containers (exit status"
                 + " 255): see {3} and the VM log in {4}", podId, what, process.pid(), vm.consoleLog(), podDir);
+        stopPortForwarding();
         agent.close();
         vm.close();
         virtiofsd.close();
+    }
+
+    private void stopPortForwarding() {
+        PortForwarder forwarder = portForwarder;
+        if (forwarder != null) {
+            forwarder.close();
+        }
     }
 
     /** Whether the VM died under the pod: its containers are gone with it, nothing in the guest is left to undo. */
@@ -174,6 +200,7 @@ final class PodVm implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopPortForwarding();
         if (ended.compareAndSet(false, true)) {
             try {
                 GuestAgent.powerOff(agent, vm, Duration.ofSeconds(5));
@@ -185,6 +212,9 @@ final class PodVm implements AutoCloseable {
         closeQuietly(vm, virtiofsd, shared, podDir);
         if (network != null) {
             network.detach();
+        }
+        if (cgroup != null) {
+            cgroup.remove();
         }
     }
 

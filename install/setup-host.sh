@@ -11,6 +11,7 @@ packages=(
   util-linux               # setpriv, unshare, nsenter
   iproute2                 # netns, tap, tc
   runc containernetworking-plugins  # containerd's default runtime and CNI, for tests
+  gcc libc6-dev zlib1g-dev # GraalVM native images (rootfs-builder/native-image.sh): C helpers, linking
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 package io.podvisor.agent.os;
 
+import static io.podvisor.agent.os.Libc.LIBC;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
@@ -34,48 +35,31 @@ public final class Inotify implements AutoCloseable {
     public record Event(int watch, int mask, String name) {}
 
     public static Inotify open() throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int fd = (int) Libc.Events.INOTIFY_INIT1.invokeExact(state, IN_CLOEXEC);
-            if (fd < 0) {
-                throw Libc.failure("inotify_init1", Libc.errno(state));
-            }
-            return new Inotify(new Fd(fd));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("inotify_init1", t);
+        int fd = LIBC.inotifyInit1(IN_CLOEXEC);
+        if (fd < 0) {
+            throw Libc.failure("inotify_init1", -fd);
         }
+        return new Inotify(new Fd(fd));
     }
 
     /** Returns the watch descriptor; {@link NoSuchFileException} when {@code path} does not exist. */
     public int watch(Path path, int mask) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int wd = (int) Libc.Events.INOTIFY_ADD_WATCH.invokeExact(state, fd.value(),
-                    arena.allocateFrom(path.toString()), mask);
+            int wd = LIBC.inotifyAddWatch(fd.value(), arena.allocateFrom(path.toString()).address(), mask);
             if (wd < 0) {
-                int errno = Libc.errno(state);
+                int errno = -wd;
                 if (errno == Libc.ENOENT) {
                     throw new NoSuchFileException(path.toString());
                 }
                 throw Libc.failure("inotify_add_watch(" + path + ")", errno);
             }
             return wd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("inotify_add_watch(" + path + ")", t);
         }
     }
 
     /** Stops a watch; a watch whose file is already gone is not an error. */
     public void unwatch(int watch) {
-        try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) Libc.Events.INOTIFY_RM_WATCH.invokeExact(Libc.errnoState(arena), fd.value(), watch);
-        } catch (Throwable t) {
-            throw new IllegalStateException("inotify_rm_watch", t);
-        }
+        LIBC.inotifyRmWatch(fd.value(), watch);
     }
 
     /** The descriptor, for {@link Poll}. */

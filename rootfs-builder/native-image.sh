@@ -72,25 +72,38 @@ fi
 CLIBS=$JDK/lib/svm/clibraries/linux-amd64
 mkdir -p "$CLIBS/include" "$JDK/lib/svm/builder/lib" "$WORK/obj"
 C=$HERE/native-image/c
+JDK_LIBS=("$JAVA_HOME"/lib/{libjava,libnio,libnet,libzip}.so)
+cc() { gcc -O2 -Wall -Werror -fPIC -I"$C/include" -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" "$@"; }
+# The static libraries the image links by name (lib<name>.a for @CLibrary("<name>")) and their headers.
 cp "$C"/include/*.h "$CLIBS/include/"
-gcc -O2 -Wall -Werror -fPIC -I"$C/include" -c "$C/libchelper.c" -o "$WORK/obj/libchelper.o"
-gcc -O2 -Wall -Werror -fPIC -I"$C/include" -c "$C/cpufeatures.c" -o "$WORK/obj/cpufeatures.o"
-rm -f "$CLIBS/liblibchelper.a"
-ar rcs "$CLIBS/liblibchelper.a" "$WORK/obj/libchelper.o" "$WORK/obj/cpufeatures.o"
+static_lib() {
+    local name=$1 src objs=()
+    shift
+    for src in "$@"; do cc -c "$C/$src.c" -o "$WORK/obj/$src.o"; objs+=("$WORK/obj/$src.o"); done
+    rm -f "$CLIBS/lib$name.a"
+    ar rcs "$CLIBS/lib$name.a" "${objs[@]}"
+}
+static_lib libchelper libchelper cpufeatures
+static_lib jvm jvm
+static_lib svm_container container
+# The builder wants static libjava.a, libnio.a and libnet.a, which no Debian package or Maven artifact has:
+# empty archives satisfy its check, and the image links the JDK's shared libraries instead.
+for lib in java nio net; do rm -f "$CLIBS/lib$lib.a"; ar rc "$CLIBS/lib$lib.a"; done
+# Those shared libraries need a libjvm.so with every JVM_ and jio_ function they import: jvmstub.c has the
+# few they call here, jvm_imports.h a stub for each of the others.
+cc -c "$C/jvmstub.c" -DNO_IMPORTS -o "$WORK/obj/jvmstub-own.o"
+nm --defined-only "$WORK/obj/jvmstub-own.o" | awk '$2 == "T" {print $3}' | sort >"$WORK/obj/jvmstub-own.txt"
+nm -D --undefined-only "${JDK_LIBS[@]}" | awk '{print $2}' | sed 's/@.*//' | grep -E '^(JVM_|jio_)' | sort -u \
+    | comm -23 - "$WORK/obj/jvmstub-own.txt" | sed 's/.*/STUB(&)/' >"$WORK/obj/jvm_imports.h"
+cc -shared -I"$WORK/obj" -Wl,-soname,libjvm.so -Wl,--version-script,"$C/jvmstub.map" "$C/jvmstub.c" \
+    -o "$WORK/obj/libjvm.so"
 gcc -O2 -Wall -Werror -shared -fPIC -I"$JDK/include" -I"$JDK/include/linux" "$C/reporterchelper.c" \
     -o "$JDK/lib/svm/builder/lib/libreporterchelper.so"
-# The builder wants static libjava.a, libnio.a and libnet.a, which no Debian package or Maven artifact has:
-# empty archives satisfy its check, and the image links against the JDK's shared libraries instead.
-for lib in java nio net; do rm -f "$CLIBS/lib$lib.a"; ar rc "$CLIBS/lib$lib.a"; done
-# The shared libraries need a libjvm.so; the image defines the JVM_ functions it calls itself.
-gcc -O2 -Wall -Werror -shared -fPIC -Wl,-soname,libjvm.so "$C/jvmstub.c" -o "$WORK/obj/libjvm.so"
 
-LINK=(-Wl,--no-as-needed -L"$WORK/obj" -L"$JAVA_HOME/lib" "-Wl,-rpath,$RPATH" -ljava -lnio -lnet -lzip -ljvm
-    -Wl,--allow-shlib-undefined)
-IMAGE_ARGS=()
-while IFS= read -r arg; do IMAGE_ARGS+=("$arg"); done < <(
-    "$JAVA_HOME/bin/java" "$HERE/native-image/BuilderArgs.java" image "$CLASSPATH_ARG" || echo FAILED)
-[ "${IMAGE_ARGS[-1]:-}" != FAILED ] || die "cannot read the classpath's META-INF/native-image (see above)"
+LINK=(-Wl,--no-as-needed "-Wl,-rpath,$RPATH" "${JDK_LIBS[@]}" "$WORK/obj/libjvm.so")
+"$JAVA_HOME/bin/java" "$HERE/native-image/BuilderArgs.java" image "$CLASSPATH_ARG" >"$WORK/image.args" \
+    || die "cannot read the classpath's META-INF/native-image (see above)"
+mapfile -t IMAGE_ARGS <"$WORK/image.args"
 "$JAVA_HOME/bin/java" --add-modules=ALL-DEFAULT,jdk.internal.vm.ci "$HERE/native-image/BuilderArgs.java" exports \
     >"$WORK/exports.args"
 
@@ -112,6 +125,7 @@ JVMCI_VERSION_CHECK=ignore "$JDK/bin/java" -XX:+UnlockExperimentalVMOptions -XX:
     -imagecp "$CLASSPATH_ARG" -H:Class="$MAIN" -H:Path="$TMP" -H:Name=image \
     -H:CLibraryPath="$CLIBS" -H:TempDirectory="$TMP/work" -H:ImageBuildID="$BUILD_ID" \
     -H:MicroArchitecture=compatibility -H:+ReportExceptionStackTraces \
+    -H:EnableNativeAccess=org.graalvm.nativeimage.builder,ALL-UNNAMED \
     "${LINK[@]/#/-H:NativeLinkerOption=}" "${IMAGE_ARGS[@]}" "${EXTRA[@]}" >&2 \
     || die "the image builder failed for $MAIN (see above)"
 mv "$TMP/image" "$OUT"

@@ -123,6 +123,9 @@ public class BuilderArgs {
             case "--initialize-at-run-time" -> classInitialization(value, "run_time");
             case "--features" -> "-H:Features=" + value;
             case "--enable-url-protocols" -> "-H:EnableURLProtocols=" + value;
+            case "--add-exports" -> "-H:AddExports=" + value;
+            case "--add-opens" -> "-H:AddOpens=" + value;
+            case "--enable-native-access" -> "-H:EnableNativeAccess=" + value;
             default -> throw new IllegalArgumentException(origin + ": the builder has no equivalent for '" + arg
                     + "' here: add it to rootfs-builder/native-image/BuilderArgs.java or use a -H: option");
         };

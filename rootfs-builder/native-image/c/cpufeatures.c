@@ -104,21 +104,22 @@ void determineCPUFeatures(CPUFeatures *f) {
     }
 }
 
-/* 0 when this CPU has every feature marked in required (a CPUFeatures the image was built with), else -1. */
-int checkCPUFeatures(uint8_t *required) {
+/* 0 when this CPU has every feature the image was built for, else -1. The image passes those features as a
+ * CPUFeatures struct in bitwise negated form: a byte is all ones unless its feature is required. */
+int checkCPUFeatures(uint8_t *required_negated) {
     CPUFeatures actual;
     determineCPUFeatures(&actual);
     const uint8_t *have = (const uint8_t *) &actual;
     for (size_t i = 0; i < sizeof(CPUFeatures); i++) {
-        if (required[i] && !have[i]) {
+        if ((uint8_t) (have[i] | required_negated[i]) != 0xff) {
             return -1;
         }
     }
     return 0;
 }
 
-int checkCPUFeaturesOrExit(uint8_t *required, const char *message) {
-    if (checkCPUFeatures(required) != 0) {
+int checkCPUFeaturesOrExit(uint8_t *required_negated, const char *message) {
+    if (checkCPUFeatures(required_negated) != 0) {
         fprintf(stderr, "%s\n", message);
         exit(1);
     }

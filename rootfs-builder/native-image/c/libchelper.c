@@ -2,6 +2,7 @@
  * the signal dispatch of jdk.internal.misc.Signal, and the default locale. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
 #include <semaphore.h>
@@ -42,6 +43,20 @@ long getThreadUserTimeSlow(int tid) {
         return -1;
     }
     return (long) (utime * (1000000000.0 / sysconf(_SC_CLK_TCK)));
+}
+
+/* open and openat with their optional mode always passed, and fprintf with one string and one int: fixed
+ * signatures for calls the image cannot make to variadic functions. */
+int openSII(const char *path, int flags, int mode) {
+    return open(path, flags, mode);
+}
+
+int openatISII(int dirfd, const char *path, int flags, int mode) {
+    return openat(dirfd, path, flags, mode);
+}
+
+int fprintfSD(FILE *stream, const char *format, const char *text, int number) {
+    return fprintf(stream, format, text, number);
 }
 
 void *mremapP(void *old_address, size_t old_size, size_t new_size, int flags, void *new_address) {

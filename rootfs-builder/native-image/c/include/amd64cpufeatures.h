@@ -74,7 +74,7 @@ typedef struct {
 } CPUFeatures;
 
 void determineCPUFeatures(CPUFeatures *features);
-int checkCPUFeatures(uint8_t *required);
-int checkCPUFeaturesOrExit(uint8_t *required, const char *message);
+int checkCPUFeatures(uint8_t *required_negated);
+int checkCPUFeaturesOrExit(uint8_t *required_negated, const char *message);
 
 #endif

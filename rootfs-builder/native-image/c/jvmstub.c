@@ -3,6 +3,7 @@
  * functions their remaining native code calls are here. Every other function they import is defined by
  * the generated jvm_imports.h as a stub that names itself and aborts: they must all exist when the image
  * is loaded, since the libraries take their addresses. */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,10 @@ long JVM_NanoTime(void *env, void *ignored) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return now.tv_sec * 1000000000L + now.tv_nsec;
+}
+
+void *JVM_FindLibraryEntry(void *handle, const char *name) {
+    return dlsym(handle, name);
 }
 
 int JVM_ActiveProcessorCount(void) {

@@ -107,6 +107,9 @@ mapfile -t IMAGE_ARGS <"$WORK/image.args"
 "$JAVA_HOME/bin/java" --add-modules=ALL-DEFAULT,jdk.internal.vm.ci "$HERE/native-image/BuilderArgs.java" exports \
     >"$WORK/exports.args"
 
+# Classes initialized while the image is built run in the builder's JVM: the program's own classes may use
+# Unsafe there as they would on a JVM, but not link native functions (FFM downcalls), which an image without
+# GraalVM's FFM support cannot call. Denied, a library falls back (Netty: to Unsafe instead of malloc/free).
 TMP=$(mktemp -d "$WORK/build.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 # A fixed build ID (from the inputs) keeps equal inputs giving equal bytes.
@@ -115,7 +118,9 @@ BUILD_ID=$(cat "$JARS/.pom" "$HERE/native-image.sh" <(echo "$CLASSPATH_ARG $MAIN
 log "building $OUT from $MAIN (the builder takes minutes)"
 START=$(date +%s)
 JVMCI_VERSION_CHECK=ignore "$JDK/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI -XX:-UseJVMCICompiler \
-    -Xss10m -Xmx"$BUILDER_XMX" -XX:+UseParallelGC -Xshare:off --enable-native-access=org.graalvm.nativeimage.builder \
+    -Xss10m -Xmx"$BUILDER_XMX" -XX:+UseParallelGC -Xshare:off \
+    --enable-native-access=org.graalvm.nativeimage.builder --illegal-native-access=deny \
+    --sun-misc-unsafe-memory-access=allow \
     -Djava.system.class.loader=com.oracle.svm.hosted.NativeImageSystemClassLoader \
     -Dcom.oracle.graalvm.isaot=true -Dorg.graalvm.nativeimage.imagecode=buildtime \
     -Djdk.internal.lambda.disableEagerInitialization=true \

@@ -2,13 +2,12 @@
 # Builds a GraalVM native image of a Java program with GraalVM's image builder from Maven Central, our own C
 # helpers, and Temurin's shared JDK libraries (Debian packages and Maven Central only: no GraalVM download):
 #
-#   rootfs-builder/native-image.sh --cp CLASSPATH --main CLASS --out FILE [--rpath DIRS] [--work DIR] [-- OPTION...]
+#   rootfs-builder/native-image.sh --cp CLASSPATH --main CLASS --out FILE [--work DIR] [-- OPTION...]
 #
 #   --cp CLASSPATH  the program's jars and class directories, ':'-separated
 #   --main CLASS    its main class
-#   --out FILE      the executable to write; a stub libjvm.so is written beside it
-#   --rpath DIRS    where the executable finds libjava.so, libnio.so, libnet.so, libzip.so and the stub
-#                   libjvm.so at run time, ':'-separated (default: $ORIGIN and the build JDK's lib/)
+#   --out FILE      the executable to write; the JDK libraries it loads (libjava.so, libnio.so, ...) and a
+#                   stub libjvm.so are copied beside it, where it finds them ($ORIGIN)
 #   --work DIR      the builder's jars, JDK copy and C libraries (default /var/cache/podvisor/native-image)
 #   OPTION          more builder options, e.g. -H:+ReportExceptionStackTraces
 #
@@ -22,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 WORK=/var/cache/podvisor/native-image
 BUILDER_XMX=${BUILDER_XMX:-3g}
-CLASSPATH_ARG= MAIN= OUT= RPATH=
+CLASSPATH_ARG= MAIN= OUT=
 EXTRA=()
 
 log() { echo "native-image: $*" >&2; }
@@ -33,7 +32,6 @@ while [ $# -gt 0 ]; do
         --cp) CLASSPATH_ARG=${2:?--cp needs a classpath}; shift 2 ;;
         --main) MAIN=${2:?--main needs a class name}; shift 2 ;;
         --out) OUT=${2:?--out needs a file}; shift 2 ;;
-        --rpath) RPATH=${2:?--rpath needs directories}; shift 2 ;;
         --work) WORK=${2:?--work needs a directory}; shift 2 ;;
         --) shift; EXTRA=("$@"); break ;;
         -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -44,7 +42,6 @@ done
 [ -x "$JAVA_HOME/bin/java" ] && [ -f "$JAVA_HOME/include/jni.h" ] || die "no JDK 25 at $JAVA_HOME: install one or set JAVA_HOME"
 command -v gcc >/dev/null || die "no gcc: apt-get install gcc zlib1g-dev (install/setup-host.sh does)"
 [ -f /usr/include/zlib.h ] || die "no zlib.h: apt-get install zlib1g-dev (install/setup-host.sh does)"
-RPATH=${RPATH:-\$ORIGIN:$JAVA_HOME/lib}
 mkdir -p "$WORK" "$(dirname "$OUT")"
 OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")
 
@@ -72,7 +69,8 @@ fi
 CLIBS=$JDK/lib/svm/clibraries/linux-amd64
 mkdir -p "$CLIBS/include" "$JDK/lib/svm/builder/lib" "$WORK/obj"
 C=$HERE/native-image/c
-JDK_LIBS=("$JAVA_HOME"/lib/{libjava,libnio,libnet,libzip}.so)
+# The JDK's shared libraries whose JNI functions the image may call (the builder names them at link time).
+JDK_LIBS=("$JAVA_HOME"/lib/{libjava,libnio,libnet,libzip,libextnet,libmanagement_ext}.so)
 cc() { gcc -O2 -Wall -Werror -fPIC -I"$C/include" -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" "$@"; }
 # The static libraries the image links by name (lib<name>.a for @CLibrary("<name>")) and their headers.
 cp "$C"/include/*.h "$CLIBS/include/"
@@ -100,7 +98,7 @@ cc -shared -I"$WORK/obj" -Wl,-soname,libjvm.so -Wl,--version-script,"$C/jvmstub.
 gcc -O2 -Wall -Werror -shared -fPIC -I"$JDK/include" -I"$JDK/include/linux" "$C/reporterchelper.c" \
     -o "$JDK/lib/svm/builder/lib/libreporterchelper.so"
 
-LINK=(-Wl,--no-as-needed "-Wl,-rpath,$RPATH" "${JDK_LIBS[@]}" "$WORK/obj/libjvm.so")
+LINK=(-Wl,--no-as-needed '-Wl,-rpath,$ORIGIN' "${JDK_LIBS[@]}" "$WORK/obj/libjvm.so")
 "$JAVA_HOME/bin/java" "$HERE/native-image/BuilderArgs.java" image "$CLASSPATH_ARG" >"$WORK/image.args" \
     || die "cannot read the classpath's META-INF/native-image (see above)"
 mapfile -t IMAGE_ARGS <"$WORK/image.args"
@@ -134,6 +132,6 @@ JVMCI_VERSION_CHECK=ignore "$JDK/bin/java" -XX:+UnlockExperimentalVMOptions -XX:
     "${LINK[@]/#/-H:NativeLinkerOption=}" "${IMAGE_ARGS[@]}" "${EXTRA[@]}" >&2 \
     || die "the image builder failed for $MAIN (see above)"
 mv "$TMP/image" "$OUT"
-cp "$WORK/obj/libjvm.so" "$(dirname "$OUT")/libjvm.so"
+cp "$WORK/obj/libjvm.so" "${JDK_LIBS[@]}" "$(dirname "$OUT")/"
 log "built $OUT ($(du -h "$OUT" | cut -f1)) in $(( $(date +%s) - START )) s"
 echo "$OUT"

@@ -1,6 +1,6 @@
 /* The "jvm" library Substrate VM links (com.oracle.svm.core.jdk.Jvm), and the JNI_OnLoad_<lib> entry points
  * it calls for the JDK libraries it treats as built in. Those libraries are the JDK's shared libjava.so,
- * libnio.so, libnet.so and libzip.so here: each JNI_OnLoad_<lib> runs that library's own JNI_OnLoad, which
+ * libnio.so, libnet.so, libzip.so and libextnet.so here: each JNI_OnLoad_<lib> runs that library's own JNI_OnLoad, which
  * keeps the JavaVM pointer its helpers use. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -52,4 +52,8 @@ JNIEXPORT jint JNI_OnLoad_net(JavaVM *vm, void *reserved) {
 
 JNIEXPORT jint JNI_OnLoad_zip(JavaVM *vm, void *reserved) {
     return load("libzip.so", vm, reserved);
+}
+
+JNIEXPORT jint JNI_OnLoad_extnet(JavaVM *vm, void *reserved) {
+    return load("libextnet.so", vm, reserved);
 }

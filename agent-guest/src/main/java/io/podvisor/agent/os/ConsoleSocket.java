@@ -1,15 +1,11 @@
 package io.podvisor.agent.os;
 
 import static io.podvisor.agent.os.Libc.LIBC;
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +47,7 @@ public final class ConsoleSocket implements AutoCloseable {
         Fd listener = new Fd(fd);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE, 2);
-            address.set(JAVA_SHORT, 0, (short) Libc.Sockets.AF_UNIX);
-            MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
+            NativeMemory.view(address).putShort(0, (short) Libc.Sockets.AF_UNIX).put(2, name);
             int rc = LIBC.bind(fd, address.address(), (int) SOCKADDR_UN_SIZE);
             if (rc != 0) {
                 throw Libc.failure("bind(" + path + ")", -rc);
@@ -103,14 +98,11 @@ public final class ConsoleSocket implements AutoCloseable {
     private Fd receiveDescriptor(Arena arena, Fd connection) throws IOException {
         MemorySegment data = arena.allocate(256);
         MemorySegment iov = arena.allocate(16, 8);
-        iov.set(ADDRESS, 0, data);
-        iov.set(JAVA_LONG, 8, data.byteSize());
+        NativeMemory.view(iov).putLong(0, data.address()).putLong(8, data.byteSize());
         MemorySegment control = arena.allocate(CONTROL_SIZE, 8);
         MemorySegment message = arena.allocate(MSGHDR_SIZE, 8);
-        message.set(ADDRESS, 16, iov);
-        message.set(JAVA_LONG, 24, 1L);
-        message.set(ADDRESS, 32, control);
-        message.set(JAVA_LONG, 40, CONTROL_SIZE);
+        ByteBuffer header = NativeMemory.view(message);
+        header.putLong(16, iov.address()).putLong(24, 1L).putLong(32, control.address()).putLong(40, CONTROL_SIZE);
         long n;
         do {
             n = LIBC.recvmsg(connection.value(), message.address(), Libc.Sockets.MSG_CMSG_CLOEXEC);
@@ -118,19 +110,20 @@ public final class ConsoleSocket implements AutoCloseable {
         if (n < 0) {
             throw Libc.failure("recvmsg(" + path + ")", (int) -n);
         }
-        long controlLength = message.get(JAVA_LONG, 40);
+        long controlLength = header.getLong(40);
         if (controlLength < CMSG_HEADER + 4) {
             throw new IOException("the runtime connected to " + path + " but sent no terminal descriptor");
         }
-        long cmsgLength = control.get(JAVA_LONG, 0);
-        int level = control.get(JAVA_INT, 8);
-        int type = control.get(JAVA_INT, 12);
+        ByteBuffer cmsg = NativeMemory.view(control);
+        long cmsgLength = cmsg.getLong(0);
+        int level = cmsg.getInt(8);
+        int type = cmsg.getInt(12);
         if (level != Libc.Sockets.SOL_SOCKET || type != Libc.Sockets.SCM_RIGHTS || cmsgLength < CMSG_HEADER + 4) {
             throw new IOException("unexpected ancillary data on " + path + " (level " + level + ", type " + type + ")");
         }
-        Fd master = new Fd(control.get(JAVA_INT, CMSG_HEADER));
-        for (long at = CMSG_HEADER + 4; at + 4 <= cmsgLength; at += 4) {
-            new Fd(control.get(JAVA_INT, at)).close();
+        Fd master = new Fd(cmsg.getInt((int) CMSG_HEADER));
+        for (int at = (int) CMSG_HEADER + 4; at + 4 <= cmsgLength; at += 4) {
+            new Fd(cmsg.getInt(at)).close();
         }
         return master;
     }

@@ -5,7 +5,6 @@ import static io.podvisor.agent.os.Libc.LIBC;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * An open file descriptor the agent owns (a pipe end or a pty master). Writes and close are
@@ -54,7 +53,7 @@ public final class Fd implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(Math.max(1, data.length));
-            MemorySegment.copy(data, 0, bytes, ValueLayout.JAVA_BYTE, 0, data.length);
+            bytes.asByteBuffer().put(0, data);
             long offset = 0;
             while (offset < data.length) {
                 long n = LIBC.write(fd, bytes.address() + offset, data.length - offset);

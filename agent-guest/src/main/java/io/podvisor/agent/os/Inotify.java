@@ -1,12 +1,11 @@
 package io.podvisor.agent.os;
 
 import static io.podvisor.agent.os.Libc.LIBC;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ public final class Inotify implements AutoCloseable {
     /** Returns the watch descriptor; {@link NoSuchFileException} when {@code path} does not exist. */
     public int watch(Path path, int mask) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            int wd = LIBC.inotifyAddWatch(fd.value(), arena.allocateFrom(path.toString()).address(), mask);
+            int wd = LIBC.inotifyAddWatch(fd.value(), NativeMemory.cString(arena, path.toString()).address(), mask);
             if (wd < 0) {
                 int errno = -wd;
                 if (errno == Libc.ENOENT) {
@@ -72,14 +71,14 @@ public final class Inotify implements AutoCloseable {
         List<Event> events = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(BUFFER, 8);
+            ByteBuffer view = NativeMemory.view(buffer);
             int n = fd.read(buffer);
             int offset = 0;
             while (n > 0 && offset + HEADER <= n) {
-                int wd = buffer.get(JAVA_INT, offset);
-                int mask = buffer.get(JAVA_INT, offset + 4);
-                int length = buffer.get(JAVA_INT, offset + 12);
-                String name = length == 0 ? ""
-                        : buffer.asSlice(offset + HEADER, length).getString(0, StandardCharsets.UTF_8);
+                int wd = view.getInt(offset);
+                int mask = view.getInt(offset + 4);
+                int length = view.getInt(offset + 12);
+                String name = length == 0 ? "" : NativeMemory.string(buffer.asSlice(offset + HEADER, length));
                 events.add(new Event(wd, mask, name));
                 offset += HEADER + length;
             }

@@ -93,7 +93,7 @@ public final class Mounts {
 
     private static void call(String source, Path target, String fstype, long flags, String data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = LIBC.mount(string(arena, source), arena.allocateFrom(target.toString()).address(),
+            int rc = LIBC.mount(string(arena, source), NativeMemory.cString(arena, target.toString()).address(),
                     string(arena, fstype), flags, string(arena, data));
             if (rc != 0) {
                 throw Libc.failure("mount " + (source == null ? "" : source + " ") + "on " + target
@@ -104,6 +104,6 @@ public final class Mounts {
 
     /** The address of {@code value} as a C string, 0 (NULL) for none. */
     private static long string(Arena arena, String value) {
-        return value == null || value.isEmpty() ? 0 : arena.allocateFrom(value).address();
+        return value == null || value.isEmpty() ? 0 : NativeMemory.cString(arena, value).address();
     }
 }

@@ -1,18 +1,17 @@
 package io.podvisor.agent.os;
 
 import static io.podvisor.agent.os.Libc.LIBC;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /** poll(2) for readability: a readable descriptor, a hung-up pipe or an exited process's pidfd all count. */
 public final class Poll {
 
-    private static final long POLLFD_SIZE = 8;
+    private static final int POLLFD_SIZE = 8;
 
     private Poll() {}
 
@@ -25,9 +24,10 @@ public final class Poll {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pollfds = arena.allocate(POLLFD_SIZE * fds.length, 8);
+            ByteBuffer entries = NativeMemory.view(pollfds);
             for (int i = 0; i < fds.length; i++) {
-                pollfds.set(JAVA_INT, i * POLLFD_SIZE, fds[i].value());
-                pollfds.set(JAVA_SHORT, i * POLLFD_SIZE + 4, Libc.Events.POLLIN);
+                entries.putInt(i * POLLFD_SIZE, fds[i].value());
+                entries.putShort(i * POLLFD_SIZE + 4, Libc.Events.POLLIN);
             }
             while (true) {
                 long remainingMillis = Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000);
@@ -35,7 +35,7 @@ public final class Poll {
                 if (rc >= 0) {
                     boolean[] ready = new boolean[fds.length];
                     for (int i = 0; i < fds.length; i++) {
-                        ready[i] = pollfds.get(JAVA_SHORT, i * POLLFD_SIZE + 6) != 0;
+                        ready[i] = entries.getShort(i * POLLFD_SIZE + 6) != 0;
                     }
                     return ready;
                 }

@@ -10,8 +10,7 @@ public final class PowerOff {
     /** Returns only if the kernel refused (for example without CAP_SYS_BOOT); the exception says why. */
     public static void now() {
         LIBC.sync();
-        int rc = LIBC.reboot(Libc.Power.LINUX_REBOOT_CMD_POWER_OFF);
-        throw new IllegalStateException("reboot(POWER_OFF) returned " + (rc < 0 ? -1 : rc) + ": "
-                + LIBC.strerror(rc < 0 ? -rc : 0));
+        int errno = -LIBC.reboot(Libc.Power.LINUX_REBOOT_CMD_POWER_OFF);
+        throw new IllegalStateException("reboot(POWER_OFF) returned -1: " + LIBC.strerror(errno));
     }
 }

@@ -1,7 +1,6 @@
 package io.podvisor.agent.os;
 
 import static io.podvisor.agent.os.Libc.LIBC;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -15,11 +14,11 @@ public final class Processes {
     /** Blocks until child {@code pid} ends and reaps it. */
     public static ExitStatus waitFor(int pid) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment status = arena.allocate(JAVA_INT);
+            MemorySegment status = arena.allocate(4, 4);
             while (true) {
                 int rc = LIBC.waitpid(pid, status.address(), 0);
                 if (rc == pid) {
-                    return ExitStatus.fromWaitStatus(status.get(JAVA_INT, 0));
+                    return ExitStatus.fromWaitStatus(NativeMemory.view(status).getInt(0));
                 }
                 if (rc < 0 && rc != -Libc.EINTR) {
                     throw Libc.failure("waitpid(" + pid + ")", -rc);

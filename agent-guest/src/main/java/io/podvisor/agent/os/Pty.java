@@ -1,7 +1,6 @@
 package io.podvisor.agent.os;
 
 import static io.podvisor.agent.os.Libc.LIBC;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -42,7 +41,7 @@ public final class Pty implements AutoCloseable {
                 if (rc != 0) {
                     throw Libc.failure("ptsname_r", rc);
                 }
-                pty = new Pty(new Fd(fd), name.getString(0));
+                pty = new Pty(new Fd(fd), NativeMemory.string(name));
                 if (rows > 0 && columns > 0) {
                     pty.resize(rows, columns);
                 }
@@ -75,9 +74,9 @@ public final class Pty implements AutoCloseable {
     /** Sets the terminal size (TIOCSWINSZ); the kernel sends SIGWINCH to the foreground process group. */
     public void resize(int rows, int columns) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment winsize = arena.allocate(JAVA_SHORT, 4);
-            winsize.setAtIndex(JAVA_SHORT, 0, (short) rows);
-            winsize.setAtIndex(JAVA_SHORT, 1, (short) columns);
+            // struct winsize: rows, columns, then two unused pixel sizes
+            MemorySegment winsize = arena.allocate(8, 2);
+            NativeMemory.view(winsize).putShort(0, (short) rows).putShort(2, (short) columns);
             int rc = LIBC.ioctl(master.value(), Libc.Pty.TIOCSWINSZ, winsize.address());
             if (rc != 0) {
                 throw Libc.failure("ioctl(TIOCSWINSZ)", -rc);

@@ -1,12 +1,11 @@
 package io.podvisor.agent.os;
 
 import static io.podvisor.agent.os.Libc.LIBC;
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -44,18 +43,18 @@ public final class Spawner {
                     addStdio(arena, actionsAddress, stdio);
                     if (cwd != null && !cwd.isEmpty()) {
                         check("posix_spawn_file_actions_addchdir_np",
-                                LIBC.posixSpawnFileActionsAddChdir(actionsAddress, arena.allocateFrom(cwd).address()));
+                                LIBC.posixSpawnFileActionsAddChdir(actionsAddress, NativeMemory.cString(arena, cwd).address()));
                     }
                     check("posix_spawn_file_actions_addclosefrom_np",
                             LIBC.posixSpawnFileActionsAddClosefrom(actionsAddress, 3));
                     configureSignalsAndSession(arena, attrAddress);
-                    MemorySegment pid = arena.allocate(JAVA_INT);
-                    int rc = LIBC.posixSpawn(pid.address(), arena.allocateFrom(executable).address(), actionsAddress,
+                    MemorySegment pid = arena.allocate(4, 4);
+                    int rc = LIBC.posixSpawn(pid.address(), NativeMemory.cString(arena, executable).address(), actionsAddress,
                             attrAddress, stringArray(arena, argv).address(), stringArray(arena, env).address());
                     if (rc != 0) {
                         throw new SpawnException("cannot start " + executable + ": " + LIBC.strerror(rc), rc);
                     }
-                    return pid.get(JAVA_INT, 0);
+                    return NativeMemory.view(pid).getInt(0);
                 } finally {
                     LIBC.posixSpawnattrDestroy(attrAddress);
                 }
@@ -74,7 +73,7 @@ public final class Spawner {
             }
             case Stdio.Terminal terminal -> {
                 check("addopen", LIBC.posixSpawnFileActionsAddOpen(actions, 0,
-                        arena.allocateFrom(terminal.slavePath()).address(), O_RDWR, 0));
+                        NativeMemory.cString(arena, terminal.slavePath()).address(), O_RDWR, 0));
                 check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 1));
                 check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 2));
             }
@@ -94,11 +93,11 @@ public final class Spawner {
     }
 
     private static MemorySegment stringArray(Arena arena, List<String> strings) {
-        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1);
+        MemorySegment array = arena.allocate(8L * (strings.size() + 1), 8);
+        ByteBuffer pointers = NativeMemory.view(array);
         for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+            pointers.putLong(8 * i, NativeMemory.cString(arena, strings.get(i)).address());
         }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return array;
     }
 

@@ -3,7 +3,6 @@ package io.podvisor.agent.os;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -265,8 +264,7 @@ public final class LibcCheck {
                 if (n < 0) {
                     break;
                 }
-                text.append(new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
-                        StandardCharsets.UTF_8));
+                text.append(new String(NativeMemory.bytes(buffer, n), StandardCharsets.UTF_8));
             }
         }
         return text.toString();

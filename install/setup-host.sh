@@ -12,6 +12,7 @@ packages=(
   iproute2                 # netns, tap, tc
   iptables                 # the pod netns redirect for kubectl port-forward
   runc containernetworking-plugins  # containerd's default runtime and CNI, for tests
+  gcc libc6-dev zlib1g-dev # GraalVM native images (rootfs-builder/native-image.sh): C helpers, linking
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,16 +1,18 @@
 #!/bin/bash
 # Builds the Podvisor guest image from Debian packages and the guest agent:
 #
-#   rootfs-builder/build.sh [--cache DIR] [--agent DIR]
+#   rootfs-builder/build.sh [--cache DIR] [--agent DIR] [--native-agent]
 #
 #   --cache DIR   image cache (default /var/cache/podvisor/images); the image goes to DIR/<input hash>/
 #                 and DIR/current points at it
 #   --agent DIR   the agent directory `mvn package` makes: agent.jar + lib/ (default
 #                 agent-guest/target/agent next to this script)
+#   --native-agent  also build the agent as a GraalVM native image (native-image.sh, ~5 min, 2-3 GB); init
+#                 starts it instead of the JVM agent (kernel argument podvisor.agent=jvm picks the JVM one)
 #
 # Output directory: vmlinux (uncompressed, PVH entry), initramfs.cpio (busybox, modules, init),
-# runtime.erofs (read-only disk mounted at /opt/podvisor: jlinked Java, agent jars, AOT cache, crun,
-# glibc; padded to whole 2 MiB pages so that it can be mapped as pmem), image.json. The directory name is a hash of every input, so unchanged inputs rebuild
+# runtime.erofs (read-only disk mounted at /opt/podvisor: jlinked Java, agent jars, AOT cache, the agent
+# as a native image, crun, glibc; padded to whole 2 MiB pages so that it can be mapped as pmem), image.json. The directory name is a hash of every input, so unchanged inputs rebuild
 # nothing, and a rebuild writes the same bytes. Progress goes to stderr; the last stdout line is the
 # output directory.
 #
@@ -22,6 +24,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=/var/cache/podvisor/images
 AGENT_DIR=$HERE/../agent-guest/target/agent
+NATIVE_AGENT=false
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Fixed time for every file in the image (2026-01-01T00:00:00Z, as the Maven build's outputTimestamp).
 export SOURCE_DATE_EPOCH=1767225600
@@ -56,6 +59,11 @@ JVM_ARGS=(
     -Dio.netty.machineId=02:00:00:00:00:01
     -cp /opt/podvisor/agent/agent.jar
 )
+# Runtime options of the agent's native image (/opt/podvisor/agent/native.args), as JVM_ARGS for the JVM.
+NATIVE_ARGS=(
+    -Xmx48m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 -Djava.io.tmpdir=/tmp
+    -Dio.netty.machineId=02:00:00:00:00:01
+)
 # Added for the guest only. Mapping the cache where it was built (no relocation) spares touching, and
 # copying, all of its pages at start-up: much faster under TCG, and a smaller RSS.
 AOT_ARGS=(-XX:AOTCache=/opt/podvisor/agent.aot -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)
@@ -67,7 +75,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --cache) CACHE=${2:?--cache needs a directory}; shift 2 ;;
         --agent) AGENT_DIR=${2:?--agent needs a directory}; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --native-agent) NATIVE_AGENT=true; shift ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -135,6 +144,10 @@ inputs() {
     # The release file names the exact JDK build; libjvm's checksum catches a patched one.
     echo "jdk $(sha "$JAVA_HOME/release") $(sha "$JAVA_HOME/lib/server/libjvm.so")"
     (cd "$AGENT_DIR" && find . -name '*.jar' | LC_ALL=C sort | while read -r f; do echo "agent $f $(sha "$f")"; done)
+    if [ "$NATIVE_AGENT" = true ]; then
+        (cd "$HERE" && find native-image.sh native-image -type f | LC_ALL=C sort | while read -r f; do
+            echo "native $f $(sha "$f")"; done)
+    fi
 }
 INPUTS=$(inputs)
 HASH=$(sha256sum <<<"$INPUTS" | cut -c1-16)
@@ -271,6 +284,16 @@ unshare -m --propagation private /bin/sh -ec '
 printf '%s\n' "${AOT_ARGS[@]}" >>"$STAGE/agent/jvm.args"
 JVM_ARGS+=("${AOT_ARGS[@]}")
 find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+if [ "$NATIVE_AGENT" = true ]; then
+    # agent/native/ holds the image and the JDK libraries it loads: it does not use the jlinked runtime.
+    log "native image of the agent (minutes)"
+    AGENT_CP=$(find "$AGENT_DIR/agent.jar" "$AGENT_DIR/lib" -name '*.jar' | LC_ALL=C sort | tr '\n' ':')
+    "$HERE/native-image.sh" --cp "$AGENT_CP" --main io.podvisor.agent.AgentMain \
+        --out "$STAGE/agent/native/podvisor-agent" >&2 \
+        || die "the agent's native image failed (rootfs-builder/native-image.sh; build without --native-agent for the JVM agent only)"
+    printf '%s\n' "${NATIVE_ARGS[@]}" >"$STAGE/agent/native.args"
+    find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+fi
 log "runtime staged: $(du -sh "$STAGE" | cut -f1) (java $(du -sh "$STAGE/java" | cut -f1), AOT cache $(du -h "$STAGE/agent.aot" | cut -f1))"
 
 mkfs.erofs --quiet --all-root -x-1 -T"$SOURCE_DATE_EPOCH" -U "$EROFS_UUID" "$WORK/runtime.erofs" "$STAGE" >&2
@@ -284,7 +307,8 @@ log "initramfs.cpio $(du -h "$WORK/initramfs.cpio" | cut -f1), runtime.erofs $(d
 {
     printf '{\n  "agentVersion": "%s",\n  "kernelRelease": "%s",\n  "kernelPackage": "%s %s",\n' \
         "$AGENT_VERSION" "$KERNEL_RELEASE" "$KERNEL_PACKAGE" "$KERNEL_VERSION"
-    printf '  "jvmArgs": "%s",\n  "inputsHash": "%s",\n  "inputs": [\n' "${JVM_ARGS[*]}" "$HASH"
+    printf '  "jvmArgs": "%s",\n  "nativeAgent": %s,\n' "${JVM_ARGS[*]}" "$NATIVE_AGENT"
+    printf '  "inputsHash": "%s",\n  "inputs": [\n' "$HASH"
     sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/    "&"/; $!s/$/,/' <<<"$INPUTS"
     printf '  ]\n}\n'
 } >"$WORK/image.json"

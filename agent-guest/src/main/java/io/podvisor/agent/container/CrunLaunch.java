@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.podvisor.agent.os.ConsoleSocket;
 import io.podvisor.agent.os.ExitStatus;
 import io.podvisor.agent.os.Fd;
+import io.podvisor.agent.os.NativeMemory;
 import io.podvisor.agent.os.Pipe;
 import io.podvisor.agent.os.Poll;
 import io.podvisor.agent.os.Processes;
@@ -14,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +160,7 @@ final class CrunLaunch {
                 if (n <= 0) {
                     break;
                 }
-                bytes.write(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                bytes.write(NativeMemory.bytes(buffer, n));
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);

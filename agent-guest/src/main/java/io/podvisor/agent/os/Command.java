@@ -70,7 +70,7 @@ public final class Command {
             MemorySegment buffer = arena.allocate(8192);
             int n;
             while ((n = fd.read(buffer)) > 0) {
-                bytes.write(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                bytes.write(NativeMemory.bytes(buffer, n));
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);

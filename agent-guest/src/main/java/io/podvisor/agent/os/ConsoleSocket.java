@@ -1,13 +1,11 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,33 +40,26 @@ public final class ConsoleSocket implements AutoCloseable {
             throw new IOException("console socket path too long for a unix socket (" + name.length + " bytes): " + path);
         }
         Files.deleteIfExists(path);
+        int fd = LIBC.socket(Libc.Sockets.AF_UNIX, Libc.Sockets.SOCK_STREAM | Libc.Sockets.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw Libc.failure("socket(AF_UNIX)", -fd);
+        }
+        Fd listener = new Fd(fd);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int fd = (int) Libc.Sockets.SOCKET.invokeExact(state, Libc.Sockets.AF_UNIX,
-                    Libc.Sockets.SOCK_STREAM | Libc.Sockets.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                throw Libc.failure("socket(AF_UNIX)", Libc.errno(state));
+            MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE, 2);
+            NativeMemory.view(address).putShort(0, (short) Libc.Sockets.AF_UNIX).put(2, name);
+            int rc = LIBC.bind(fd, address.address(), (int) SOCKADDR_UN_SIZE);
+            if (rc != 0) {
+                throw Libc.failure("bind(" + path + ")", -rc);
             }
-            Fd listener = new Fd(fd);
-            try {
-                MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE, 2);
-                address.set(JAVA_SHORT, 0, (short) Libc.Sockets.AF_UNIX);
-                MemorySegment.copy(name, 0, address, java.lang.foreign.ValueLayout.JAVA_BYTE, 2, name.length);
-                if ((int) Libc.Sockets.BIND.invokeExact(state, fd, address, (int) SOCKADDR_UN_SIZE) != 0) {
-                    throw Libc.failure("bind(" + path + ")", Libc.errno(state));
-                }
-                if ((int) Libc.Sockets.LISTEN.invokeExact(state, fd, 1) != 0) {
-                    throw Libc.failure("listen(" + path + ")", Libc.errno(state));
-                }
-                return new ConsoleSocket(listener, path);
-            } catch (Throwable t) {
-                listener.close();
-                throw t;
+            rc = LIBC.listen(fd, 1);
+            if (rc != 0) {
+                throw Libc.failure("listen(" + path + ")", -rc);
             }
+            return new ConsoleSocket(listener, path);
         } catch (IOException | RuntimeException | Error e) {
+            listener.close();
             throw e;
-        } catch (Throwable t) {
-            throw new IOException("console socket " + path, t);
         }
     }
 
@@ -87,62 +78,52 @@ public final class ConsoleSocket implements AutoCloseable {
         if (!ready[0]) {
             return Optional.empty();
         }
-        try (Arena arena = Arena.ofConfined(); Fd connection = accept(arena)) {
+        try (Arena arena = Arena.ofConfined(); Fd connection = accept()) {
             return Optional.of(receiveDescriptor(arena, connection));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("receiving the terminal on " + path, t);
         }
     }
 
-    private Fd accept(Arena arena) throws Throwable {
-        MemorySegment state = Libc.errnoState(arena);
+    private Fd accept() throws IOException {
         while (true) {
-            int fd = (int) Libc.Sockets.ACCEPT4.invokeExact(state, listener.value(), MemorySegment.NULL,
-                    MemorySegment.NULL, Libc.Sockets.SOCK_CLOEXEC);
+            int fd = LIBC.accept4(listener.value(), 0, 0, Libc.Sockets.SOCK_CLOEXEC);
             if (fd >= 0) {
                 return new Fd(fd);
             }
-            if (Libc.errno(state) != Libc.EINTR) {
-                throw Libc.failure("accept(" + path + ")", Libc.errno(state));
+            if (fd != -Libc.EINTR) {
+                throw Libc.failure("accept(" + path + ")", -fd);
             }
         }
     }
 
-    private Fd receiveDescriptor(Arena arena, Fd connection) throws Throwable {
-        MemorySegment state = Libc.errnoState(arena);
+    private Fd receiveDescriptor(Arena arena, Fd connection) throws IOException {
         MemorySegment data = arena.allocate(256);
         MemorySegment iov = arena.allocate(16, 8);
-        iov.set(ADDRESS, 0, data);
-        iov.set(JAVA_LONG, 8, data.byteSize());
+        NativeMemory.view(iov).putLong(0, data.address()).putLong(8, data.byteSize());
         MemorySegment control = arena.allocate(CONTROL_SIZE, 8);
         MemorySegment message = arena.allocate(MSGHDR_SIZE, 8);
-        message.set(ADDRESS, 16, iov);
-        message.set(JAVA_LONG, 24, 1L);
-        message.set(ADDRESS, 32, control);
-        message.set(JAVA_LONG, 40, CONTROL_SIZE);
+        ByteBuffer header = NativeMemory.view(message);
+        header.putLong(16, iov.address()).putLong(24, 1L).putLong(32, control.address()).putLong(40, CONTROL_SIZE);
         long n;
         do {
-            n = (long) Libc.Sockets.RECVMSG.invokeExact(state, connection.value(), message,
-                    Libc.Sockets.MSG_CMSG_CLOEXEC);
-        } while (n < 0 && Libc.errno(state) == Libc.EINTR);
+            n = LIBC.recvmsg(connection.value(), message.address(), Libc.Sockets.MSG_CMSG_CLOEXEC);
+        } while (n == -Libc.EINTR);
         if (n < 0) {
-            throw Libc.failure("recvmsg(" + path + ")", Libc.errno(state));
+            throw Libc.failure("recvmsg(" + path + ")", (int) -n);
         }
-        long controlLength = message.get(JAVA_LONG, 40);
+        long controlLength = header.getLong(40);
         if (controlLength < CMSG_HEADER + 4) {
             throw new IOException("the runtime connected to " + path + " but sent no terminal descriptor");
         }
-        long cmsgLength = control.get(JAVA_LONG, 0);
-        int level = control.get(JAVA_INT, 8);
-        int type = control.get(JAVA_INT, 12);
+        ByteBuffer cmsg = NativeMemory.view(control);
+        long cmsgLength = cmsg.getLong(0);
+        int level = cmsg.getInt(8);
+        int type = cmsg.getInt(12);
         if (level != Libc.Sockets.SOL_SOCKET || type != Libc.Sockets.SCM_RIGHTS || cmsgLength < CMSG_HEADER + 4) {
             throw new IOException("unexpected ancillary data on " + path + " (level " + level + ", type " + type + ")");
         }
-        Fd master = new Fd(control.get(JAVA_INT, CMSG_HEADER));
-        for (long at = CMSG_HEADER + 4; at + 4 <= cmsgLength; at += 4) {
-            new Fd(control.get(JAVA_INT, at)).close();
+        Fd master = new Fd(cmsg.getInt((int) CMSG_HEADER));
+        for (int at = (int) CMSG_HEADER + 4; at + 4 <= cmsgLength; at += 4) {
+            new Fd(cmsg.getInt(at)).close();
         }
         return master;
     }

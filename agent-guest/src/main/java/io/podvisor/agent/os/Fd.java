@@ -1,5 +1,7 @@
 package io.podvisor.agent.os;
 
+import static io.podvisor.agent.os.Libc.LIBC;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,28 +28,21 @@ public final class Fd implements AutoCloseable {
      * end of file: a pty master reports it once every slave descriptor is closed.
      */
     public int read(MemorySegment buffer) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            while (true) {
-                long n = (long) Libc.Fds.READ.invokeExact(state, fd, buffer, buffer.byteSize());
-                if (n > 0) {
-                    return (int) n;
-                }
-                if (n == 0) {
-                    return -1;
-                }
-                int errno = Libc.errno(state);
-                if (errno == Libc.EIO) {
-                    return -1;
-                }
-                if (errno != Libc.EINTR) {
-                    throw Libc.failure("read", errno);
-                }
+        while (true) {
+            long n = LIBC.read(fd, buffer.address(), buffer.byteSize());
+            if (n > 0) {
+                return (int) n;
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("read", t);
+            if (n == 0) {
+                return -1;
+            }
+            int errno = (int) -n;
+            if (errno == Libc.EIO) {
+                return -1;
+            }
+            if (errno != Libc.EINTR) {
+                throw Libc.failure("read", errno);
+            }
         }
     }
 
@@ -57,22 +52,17 @@ public final class Fd implements AutoCloseable {
             throw new IOException("descriptor closed");
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
             MemorySegment bytes = arena.allocate(Math.max(1, data.length));
-            MemorySegment.copy(data, 0, bytes, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, data.length);
+            bytes.asByteBuffer().put(0, data);
             long offset = 0;
             while (offset < data.length) {
-                long n = (long) Libc.Fds.WRITE.invokeExact(state, fd, bytes.asSlice(offset), data.length - offset);
+                long n = LIBC.write(fd, bytes.address() + offset, data.length - offset);
                 if (n >= 0) {
                     offset += n;
-                } else if (Libc.errno(state) != Libc.EINTR) {
-                    throw Libc.failure("write", Libc.errno(state));
+                } else if (n != -Libc.EINTR) {
+                    throw Libc.failure("write", (int) -n);
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("write", t);
         }
     }
 
@@ -86,11 +76,7 @@ public final class Fd implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            int ignored = (int) Libc.Fds.CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw new IllegalStateException("close(" + fd + ")", t);
-        }
+        LIBC.close(fd);
     }
 
     @Override

@@ -1,11 +1,11 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,48 +34,31 @@ public final class Inotify implements AutoCloseable {
     public record Event(int watch, int mask, String name) {}
 
     public static Inotify open() throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int fd = (int) Libc.Events.INOTIFY_INIT1.invokeExact(state, IN_CLOEXEC);
-            if (fd < 0) {
-                throw Libc.failure("inotify_init1", Libc.errno(state));
-            }
-            return new Inotify(new Fd(fd));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("inotify_init1", t);
+        int fd = LIBC.inotifyInit1(IN_CLOEXEC);
+        if (fd < 0) {
+            throw Libc.failure("inotify_init1", -fd);
         }
+        return new Inotify(new Fd(fd));
     }
 
     /** Returns the watch descriptor; {@link NoSuchFileException} when {@code path} does not exist. */
     public int watch(Path path, int mask) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int wd = (int) Libc.Events.INOTIFY_ADD_WATCH.invokeExact(state, fd.value(),
-                    arena.allocateFrom(path.toString()), mask);
+            int wd = LIBC.inotifyAddWatch(fd.value(), NativeMemory.cString(arena, path.toString()).address(), mask);
             if (wd < 0) {
-                int errno = Libc.errno(state);
+                int errno = -wd;
                 if (errno == Libc.ENOENT) {
                     throw new NoSuchFileException(path.toString());
                 }
                 throw Libc.failure("inotify_add_watch(" + path + ")", errno);
             }
             return wd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("inotify_add_watch(" + path + ")", t);
         }
     }
 
     /** Stops a watch; a watch whose file is already gone is not an error. */
     public void unwatch(int watch) {
-        try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) Libc.Events.INOTIFY_RM_WATCH.invokeExact(Libc.errnoState(arena), fd.value(), watch);
-        } catch (Throwable t) {
-            throw new IllegalStateException("inotify_rm_watch", t);
-        }
+        LIBC.inotifyRmWatch(fd.value(), watch);
     }
 
     /** The descriptor, for {@link Poll}. */
@@ -88,14 +71,14 @@ public final class Inotify implements AutoCloseable {
         List<Event> events = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(BUFFER, 8);
+            ByteBuffer view = NativeMemory.view(buffer);
             int n = fd.read(buffer);
             int offset = 0;
             while (n > 0 && offset + HEADER <= n) {
-                int wd = buffer.get(JAVA_INT, offset);
-                int mask = buffer.get(JAVA_INT, offset + 4);
-                int length = buffer.get(JAVA_INT, offset + 12);
-                String name = length == 0 ? ""
-                        : buffer.asSlice(offset + HEADER, length).getString(0, StandardCharsets.UTF_8);
+                int wd = view.getInt(offset);
+                int mask = view.getInt(offset + 4);
+                int length = view.getInt(offset + 12);
+                String name = length == 0 ? "" : NativeMemory.string(buffer.asSlice(offset + HEADER, length));
                 events.add(new Event(wd, mask, name));
                 offset += HEADER + length;
             }

@@ -1,8 +1,9 @@
 package io.podvisor.agent.os;
 
+import static io.podvisor.agent.os.Libc.LIBC;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,22 +93,17 @@ public final class Mounts {
 
     private static void call(String source, Path target, String fstype, long flags, String data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int rc = (int) Libc.Mounts.MOUNT.invokeExact(state, string(arena, source),
-                    arena.allocateFrom(target.toString()), string(arena, fstype), flags,
-                    string(arena, data));
+            int rc = LIBC.mount(string(arena, source), NativeMemory.cString(arena, target.toString()).address(),
+                    string(arena, fstype), flags, string(arena, data));
             if (rc != 0) {
                 throw Libc.failure("mount " + (source == null ? "" : source + " ") + "on " + target
-                        + (fstype == null ? "" : " (" + fstype + ")"), Libc.errno(state));
+                        + (fstype == null ? "" : " (" + fstype + ")"), -rc);
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("mount " + target, t);
         }
     }
 
-    private static MemorySegment string(Arena arena, String value) {
-        return value == null || value.isEmpty() ? MemorySegment.NULL : arena.allocateFrom(value);
+    /** The address of {@code value} as a C string, 0 (NULL) for none. */
+    private static long string(Arena arena, String value) {
+        return value == null || value.isEmpty() ? 0 : NativeMemory.cString(arena, value).address();
     }
 }

@@ -1,27 +1,24 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 
 /** A close-on-exec pipe; the child's end is dup'ed onto its stdio by {@link Spawner}. */
 public record Pipe(Fd readEnd, Fd writeEnd) {
 
     public static Pipe open() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int rc = (int) Libc.Fds.PIPE2.invokeExact(state, fds, Libc.O_CLOEXEC);
+            MemorySegment fds = arena.allocate(8, 4);
+            int rc = LIBC.pipe2(fds.address(), Libc.O_CLOEXEC);
             if (rc != 0) {
-                throw Libc.failure("pipe2", Libc.errno(state));
+                throw Libc.failure("pipe2", -rc);
             }
-            return new Pipe(new Fd(fds.getAtIndex(JAVA_INT, 0)), new Fd(fds.getAtIndex(JAVA_INT, 1)));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("pipe2", t);
+            ByteBuffer ends = NativeMemory.view(fds);
+            return new Pipe(new Fd(ends.getInt(0)), new Fd(ends.getInt(4)));
         }
     }
 }

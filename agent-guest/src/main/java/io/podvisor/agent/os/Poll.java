@@ -1,17 +1,17 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /** poll(2) for readability: a readable descriptor, a hung-up pipe or an exited process's pidfd all count. */
 public final class Poll {
 
-    private static final long POLLFD_SIZE = 8;
+    private static final int POLLFD_SIZE = 8;
 
     private Poll() {}
 
@@ -23,47 +23,35 @@ public final class Poll {
     public static boolean[] awaitReadable(Duration timeout, Fd... fds) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
             MemorySegment pollfds = arena.allocate(POLLFD_SIZE * fds.length, 8);
+            ByteBuffer entries = NativeMemory.view(pollfds);
             for (int i = 0; i < fds.length; i++) {
-                pollfds.set(JAVA_INT, i * POLLFD_SIZE, fds[i].value());
-                pollfds.set(JAVA_SHORT, i * POLLFD_SIZE + 4, Libc.Events.POLLIN);
+                entries.putInt(i * POLLFD_SIZE, fds[i].value());
+                entries.putShort(i * POLLFD_SIZE + 4, Libc.Events.POLLIN);
             }
             while (true) {
                 long remainingMillis = Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000);
-                int rc = (int) Libc.Events.POLL.invokeExact(state, pollfds, (long) fds.length,
-                        (int) Math.min(Integer.MAX_VALUE, remainingMillis));
+                int rc = LIBC.poll(pollfds.address(), fds.length, (int) Math.min(Integer.MAX_VALUE, remainingMillis));
                 if (rc >= 0) {
                     boolean[] ready = new boolean[fds.length];
                     for (int i = 0; i < fds.length; i++) {
-                        ready[i] = pollfds.get(JAVA_SHORT, i * POLLFD_SIZE + 6) != 0;
+                        ready[i] = entries.getShort(i * POLLFD_SIZE + 6) != 0;
                     }
                     return ready;
                 }
-                if (Libc.errno(state) != Libc.EINTR) {
-                    throw Libc.failure("poll", Libc.errno(state));
+                if (rc != -Libc.EINTR) {
+                    throw Libc.failure("poll", -rc);
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("poll", t);
         }
     }
 
     /** A pidfd for child {@code pid}: readable once it has exited, whether or not it has been reaped. */
     public static Fd pidfd(int pid) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            long fd = (long) Libc.Events.SYSCALL_2.invokeExact(state, Libc.Events.SYS_PIDFD_OPEN, (long) pid, 0L);
-            if (fd < 0) {
-                throw Libc.failure("pidfd_open(" + pid + ")", Libc.errno(state));
-            }
-            return new Fd((int) fd);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("pidfd_open(" + pid + ")", t);
+        int fd = LIBC.pidfdOpen(pid, 0);
+        if (fd < 0) {
+            throw Libc.failure("pidfd_open(" + pid + ")", -fd);
         }
+        return new Fd(fd);
     }
 }

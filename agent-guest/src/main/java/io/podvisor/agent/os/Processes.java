@@ -1,6 +1,6 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -14,40 +14,28 @@ public final class Processes {
     /** Blocks until child {@code pid} ends and reaps it. */
     public static ExitStatus waitFor(int pid) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            MemorySegment status = arena.allocate(JAVA_INT);
+            MemorySegment status = arena.allocate(4, 4);
             while (true) {
-                int rc = (int) Libc.Spawn.WAITPID.invokeExact(state, pid, status, 0);
+                int rc = LIBC.waitpid(pid, status.address(), 0);
                 if (rc == pid) {
-                    return ExitStatus.fromWaitStatus(status.get(JAVA_INT, 0));
+                    return ExitStatus.fromWaitStatus(NativeMemory.view(status).getInt(0));
                 }
-                if (rc < 0 && Libc.errno(state) != Libc.EINTR) {
-                    throw Libc.failure("waitpid(" + pid + ")", Libc.errno(state));
+                if (rc < 0 && rc != -Libc.EINTR) {
+                    throw Libc.failure("waitpid(" + pid + ")", -rc);
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("waitpid(" + pid + ")", t);
         }
     }
 
     /** Sends {@code signal}; returns false if the process is already gone. */
     public static boolean signal(int pid, int signal) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            int rc = (int) Libc.Spawn.KILL.invokeExact(state, pid, signal);
-            if (rc == 0) {
-                return true;
-            }
-            if (Libc.errno(state) == Libc.ESRCH) {
-                return false;
-            }
-            throw Libc.failure("kill(" + pid + ", " + signal + ")", Libc.errno(state));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("kill(" + pid + ")", t);
+        int rc = LIBC.kill(pid, signal);
+        if (rc == 0) {
+            return true;
         }
+        if (rc == -Libc.ESRCH) {
+            return false;
+        }
+        throw Libc.failure("kill(" + pid + ", " + signal + ")", -rc);
     }
 }

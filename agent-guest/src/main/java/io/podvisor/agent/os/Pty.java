@@ -1,6 +1,6 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -21,43 +21,39 @@ public final class Pty implements AutoCloseable {
     }
 
     public static Pty open(int rows, int columns) throws IOException {
-        int fd;
+        int fd = LIBC.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
+        if (fd < 0) {
+            throw Libc.failure("posix_openpt", -fd);
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            fd = (int) Libc.Pty.POSIX_OPENPT.invokeExact(state, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
-            if (fd < 0) {
-                throw Libc.failure("posix_openpt", Libc.errno(state));
-            }
             Pty pty = null;
             try {
-                if ((int) Libc.Pty.GRANTPT.invokeExact(state, fd) != 0) {
-                    throw Libc.failure("grantpt", Libc.errno(state));
+                int rc = LIBC.grantpt(fd);
+                if (rc != 0) {
+                    throw Libc.failure("grantpt", -rc);
                 }
-                if ((int) Libc.Pty.UNLOCKPT.invokeExact(state, fd) != 0) {
-                    throw Libc.failure("unlockpt", Libc.errno(state));
+                rc = LIBC.unlockpt(fd);
+                if (rc != 0) {
+                    throw Libc.failure("unlockpt", -rc);
                 }
                 MemorySegment name = arena.allocate(128);
-                int rc = (int) Libc.Pty.PTSNAME_R.invokeExact(fd, name, name.byteSize());
+                rc = LIBC.ptsnameR(fd, name.address(), name.byteSize());
                 if (rc != 0) {
                     throw Libc.failure("ptsname_r", rc);
                 }
-                pty = new Pty(new Fd(fd), name.getString(0));
+                pty = new Pty(new Fd(fd), NativeMemory.string(name));
                 if (rows > 0 && columns > 0) {
                     pty.resize(rows, columns);
                 }
                 return pty;
-            } catch (Throwable t) {
+            } catch (IOException | RuntimeException | Error e) {
                 if (pty != null) {
                     pty.close();
                 } else {
                     new Fd(fd).close();
                 }
-                throw t;
+                throw e;
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("cannot open a pseudo-terminal", t);
         }
     }
 
@@ -78,18 +74,13 @@ public final class Pty implements AutoCloseable {
     /** Sets the terminal size (TIOCSWINSZ); the kernel sends SIGWINCH to the foreground process group. */
     public void resize(int rows, int columns) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.errnoState(arena);
-            MemorySegment winsize = arena.allocate(JAVA_SHORT, 4);
-            winsize.setAtIndex(JAVA_SHORT, 0, (short) rows);
-            winsize.setAtIndex(JAVA_SHORT, 1, (short) columns);
-            int rc = (int) Libc.Pty.IOCTL_PTR.invokeExact(state, master.value(), Libc.Pty.TIOCSWINSZ, winsize);
+            // struct winsize: rows, columns, then two unused pixel sizes
+            MemorySegment winsize = arena.allocate(8, 2);
+            NativeMemory.view(winsize).putShort(0, (short) rows).putShort(2, (short) columns);
+            int rc = LIBC.ioctl(master.value(), Libc.Pty.TIOCSWINSZ, winsize.address());
             if (rc != 0) {
-                throw Libc.failure("ioctl(TIOCSWINSZ)", Libc.errno(state));
+                throw Libc.failure("ioctl(TIOCSWINSZ)", -rc);
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("ioctl(TIOCSWINSZ)", t);
         }
     }
 

@@ -1,11 +1,11 @@
 package io.podvisor.agent.os;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static io.podvisor.agent.os.Libc.LIBC;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -34,72 +34,70 @@ public final class Spawner {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment actions = arena.allocate(Libc.Spawn.FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(Libc.Spawn.ATTR_SIZE, 16);
-            check("posix_spawn_file_actions_init", (int) Libc.Spawn.FA_INIT.invokeExact(actions));
+            long actionsAddress = actions.address();
+            long attrAddress = attr.address();
+            check("posix_spawn_file_actions_init", LIBC.posixSpawnFileActionsInit(actionsAddress));
             try {
-                check("posix_spawnattr_init", (int) Libc.Spawn.ATTR_INIT.invokeExact(attr));
+                check("posix_spawnattr_init", LIBC.posixSpawnattrInit(attrAddress));
                 try {
-                    addStdio(arena, actions, stdio);
+                    addStdio(arena, actionsAddress, stdio);
                     if (cwd != null && !cwd.isEmpty()) {
                         check("posix_spawn_file_actions_addchdir_np",
-                                (int) Libc.Spawn.FA_CHDIR.invokeExact(actions, arena.allocateFrom(cwd)));
+                                LIBC.posixSpawnFileActionsAddChdir(actionsAddress, NativeMemory.cString(arena, cwd).address()));
                     }
                     check("posix_spawn_file_actions_addclosefrom_np",
-                            (int) Libc.Spawn.FA_CLOSEFROM.invokeExact(actions, 3));
-                    configureSignalsAndSession(arena, attr);
-                    MemorySegment pid = arena.allocate(JAVA_INT);
-                    int rc = (int) Libc.Spawn.POSIX_SPAWN.invokeExact(pid, arena.allocateFrom(executable), actions,
-                            attr, stringArray(arena, argv), stringArray(arena, env));
+                            LIBC.posixSpawnFileActionsAddClosefrom(actionsAddress, 3));
+                    configureSignalsAndSession(arena, attrAddress);
+                    MemorySegment pid = arena.allocate(4, 4);
+                    int rc = LIBC.posixSpawn(pid.address(), NativeMemory.cString(arena, executable).address(), actionsAddress,
+                            attrAddress, stringArray(arena, argv).address(), stringArray(arena, env).address());
                     if (rc != 0) {
-                        throw new SpawnException("cannot start " + executable + ": " + Libc.strerror(rc), rc);
+                        throw new SpawnException("cannot start " + executable + ": " + LIBC.strerror(rc), rc);
                     }
-                    return pid.get(JAVA_INT, 0);
+                    return NativeMemory.view(pid).getInt(0);
                 } finally {
-                    int ignored = (int) Libc.Spawn.ATTR_DESTROY.invokeExact(attr);
+                    LIBC.posixSpawnattrDestroy(attrAddress);
                 }
             } finally {
-                int ignored = (int) Libc.Spawn.FA_DESTROY.invokeExact(actions);
+                LIBC.posixSpawnFileActionsDestroy(actionsAddress);
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("posix_spawn " + executable, t);
         }
     }
 
-    private static void addStdio(Arena arena, MemorySegment actions, Stdio stdio) throws Throwable {
+    private static void addStdio(Arena arena, long actions, Stdio stdio) throws IOException {
         switch (stdio) {
             case Stdio.Pipes pipes -> {
-                check("adddup2", (int) Libc.Spawn.FA_DUP2.invokeExact(actions, pipes.stdin().value(), 0));
-                check("adddup2", (int) Libc.Spawn.FA_DUP2.invokeExact(actions, pipes.stdout().value(), 1));
-                check("adddup2", (int) Libc.Spawn.FA_DUP2.invokeExact(actions, pipes.stderr().value(), 2));
+                check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, pipes.stdin().value(), 0));
+                check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, pipes.stdout().value(), 1));
+                check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, pipes.stderr().value(), 2));
             }
             case Stdio.Terminal terminal -> {
-                check("addopen", (int) Libc.Spawn.FA_OPEN.invokeExact(actions, 0,
-                        arena.allocateFrom(terminal.slavePath()), O_RDWR, 0));
-                check("adddup2", (int) Libc.Spawn.FA_DUP2.invokeExact(actions, 0, 1));
-                check("adddup2", (int) Libc.Spawn.FA_DUP2.invokeExact(actions, 0, 2));
+                check("addopen", LIBC.posixSpawnFileActionsAddOpen(actions, 0,
+                        NativeMemory.cString(arena, terminal.slavePath()).address(), O_RDWR, 0));
+                check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 1));
+                check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 2));
             }
         }
     }
 
-    private static void configureSignalsAndSession(Arena arena, MemorySegment attr) throws Throwable {
-        MemorySegment all = arena.allocate(Libc.Spawn.SIGSET_SIZE, 8);
-        MemorySegment none = arena.allocate(Libc.Spawn.SIGSET_SIZE, 8);
-        check("sigfillset", (int) Libc.Spawn.SIGFILLSET.invokeExact(all));
-        check("sigemptyset", (int) Libc.Spawn.SIGEMPTYSET.invokeExact(none));
-        check("posix_spawnattr_setsigdefault", (int) Libc.Spawn.ATTR_SETSIGDEFAULT.invokeExact(attr, all));
-        check("posix_spawnattr_setsigmask", (int) Libc.Spawn.ATTR_SETSIGMASK.invokeExact(attr, none));
+    private static void configureSignalsAndSession(Arena arena, long attr) throws IOException {
+        long all = arena.allocate(Libc.Spawn.SIGSET_SIZE, 8).address();
+        long none = arena.allocate(Libc.Spawn.SIGSET_SIZE, 8).address();
+        check("sigfillset", LIBC.sigfillset(all));
+        check("sigemptyset", LIBC.sigemptyset(none));
+        check("posix_spawnattr_setsigdefault", LIBC.posixSpawnattrSetsigdefault(attr, all));
+        check("posix_spawnattr_setsigmask", LIBC.posixSpawnattrSetsigmask(attr, none));
         short flags = (short) (Libc.Spawn.POSIX_SPAWN_SETSIGDEF | Libc.Spawn.POSIX_SPAWN_SETSIGMASK
                 | Libc.Spawn.POSIX_SPAWN_SETSID);
-        check("posix_spawnattr_setflags", (int) Libc.Spawn.ATTR_SETFLAGS.invokeExact(attr, flags));
+        check("posix_spawnattr_setflags", LIBC.posixSpawnattrSetflags(attr, flags));
     }
 
     private static MemorySegment stringArray(Arena arena, List<String> strings) {
-        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1);
+        MemorySegment array = arena.allocate(8L * (strings.size() + 1), 8);
+        ByteBuffer pointers = NativeMemory.view(array);
         for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+            pointers.putLong(8 * i, NativeMemory.cString(arena, strings.get(i)).address());
         }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return array;
     }
 

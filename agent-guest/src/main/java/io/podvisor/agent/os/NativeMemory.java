@@ -1,0 +1,50 @@
+package io.podvisor.agent.os;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads and writes native memory through {@link ByteBuffer} views. Inside a native image built without the FFM
+ * backend, Arena allocation, {@code address()}, {@code asSlice} and {@code asByteBuffer} work but every
+ * ValueLayout accessor of MemorySegment ({@code get}, {@code set}, {@code getString}, {@code allocateFrom})
+ * throws, so the agent uses these instead, on the JVM too.
+ */
+public final class NativeMemory {
+
+    private NativeMemory() {}
+
+    /** A view of {@code segment} in the machine's byte order, for absolute get and put at byte offsets. */
+    public static ByteBuffer view(MemorySegment segment) {
+        return segment.asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    /** A copy of the first {@code length} bytes of {@code segment}. */
+    public static byte[] bytes(MemorySegment segment, int length) {
+        byte[] bytes = new byte[length];
+        segment.asByteBuffer().get(0, bytes);
+        return bytes;
+    }
+
+    /** {@code value} as a NUL-terminated UTF-8 string in {@code arena}. */
+    static MemorySegment cString(Arena arena, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        MemorySegment string = arena.allocate(bytes.length + 1L);
+        string.asByteBuffer().put(0, bytes);
+        return string;
+    }
+
+    /** The UTF-8 string at the start of {@code segment}, up to its first NUL or its end. */
+    static String string(MemorySegment segment) {
+        ByteBuffer bytes = segment.asByteBuffer();
+        int length = 0;
+        while (length < bytes.limit() && bytes.get(length) != 0) {
+            length++;
+        }
+        byte[] text = new byte[length];
+        bytes.get(0, text);
+        return new String(text, StandardCharsets.UTF_8);
+    }
+}

@@ -63,6 +63,12 @@ int JVM_ActiveProcessorCount(void) {
     return online > 0 ? (int) online : 1;
 }
 
+/* Runtime.halt, and System.exit once the shutdown hooks have run: the process ends with the status. */
+void JVM_Halt(int status) {
+    fflush(NULL);
+    _exit(status);
+}
+
 __attribute__((unused)) static void missing(const char *name) {
     fprintf(stderr, "native image: %s is not available (JDK library call into the JVM)\n", name);
     abort();

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +36,7 @@ public final class CritestImages {
         Path index = Files.writeString(workDir.resolve("index.html"), "<html><body>podvisor critest</body></html>\n");
         Path nginx = compileStatic(workDir, "nginx-standin.c", "nginx");
         Path nnp = compileStatic(workDir, "nnp.c", "nnp");
-        Files.setPosixFilePermissions(nnp, PosixFilePermissions.fromString("rwsr-xr-x"));
+        run("chmod", "4755", nnp.toString());
         List<BusyboxImage> images = List.of(
                 new BusyboxImage(BUSYBOX, List.of("sh")),
                 new BusyboxImage(NGINX, List.of("/usr/sbin/nginx"), "", List.of(), List.of(),
@@ -67,23 +66,26 @@ public final class CritestImages {
             Files.copy(in, c);
         }
         Path out = workDir.resolve(binary);
-        Process gcc;
         try {
-            gcc = new ProcessBuilder("gcc", "-static", "-Os", "-o", out.toString(), c.toString())
-                    .redirectErrorStream(true).start();
+            run("gcc", "-static", "-Os", "-o", out.toString(), c.toString());
         } catch (IOException e) {
-            throw new IOException("gcc is needed to build critest's stand-in images: apt-get install gcc libc6-dev", e);
+            throw new IOException("building critest's stand-in images needs gcc and libc6-dev (apt-get install gcc libc6-dev): "
+                    + e.getMessage(), e);
         }
+        return out;
+    }
+
+    private static void run(String... command) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
-            String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-                gcc.destroyForcibly();
-                throw new IOException("gcc -static " + source + " failed (apt-get install gcc libc6-dev?): " + output);
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " failed: " + output);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while compiling " + source, e);
+            throw new IOException("interrupted: " + String.join(" ", command), e);
         }
-        return out;
     }
 }

@@ -90,7 +90,7 @@ public final class CritestMain {
             String endpoint = "unix://" + bed.get().containerd().address();
             List<String> command = new ArrayList<>(List.of(options.critest().toAbsolutePath().toString(),
                     "--runtime-endpoint=" + endpoint, "--image-endpoint=" + endpoint,
-                    "--runtime-handler=" + options.handler(), "--parallel=1",
+                    "--runtime-handler=" + options.handler(),
                     "--ginkgo.no-color", "--ginkgo.v", "--ginkgo.json-report=" + report));
             options.focus().forEach(focus -> command.add("--ginkgo.focus=" + focus));
             options.skip().forEach(skip -> command.add("--ginkgo.skip=" + skip));

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@ int main(int argc, char **argv) {
         perror("exec /usr/sbin/nginx");
         return 127;
     }
+    mkdir("/var/run", 0755);
     FILE *pid = fopen("/var/run/nginx.pid", "w");
     if (pid == NULL) {
         perror("/var/run/nginx.pid");

@@ -37,8 +37,11 @@ public final class CritestImages {
         Path nginx = compileStatic(workDir, "nginx-standin.c", "nginx");
         Path nnp = compileStatic(workDir, "nnp.c", "nnp");
         run("chmod", "4755", nnp.toString());
+        Path pgrep = script(workDir, "pgrep");
+        Path ipcs = script(workDir, "ipcs");
         List<BusyboxImage> images = List.of(
-                new BusyboxImage(BUSYBOX, List.of("sh")),
+                new BusyboxImage(BUSYBOX, List.of("sh"), "", List.of(), List.of(),
+                        Map.of("/usr/bin/pgrep", pgrep, "/usr/bin/ipcs", ipcs)),
                 new BusyboxImage(NGINX, List.of("/usr/sbin/nginx"), "", List.of(), List.of(),
                         Map.of("/usr/sbin/nginx", nginx, "/www/index.html", index)),
                 new BusyboxImage(HTTPD, List.of("sh", "-c", "echo 'httpd: serving /www on port 80'; exec httpd -f -p 80 -h /www"),
@@ -56,15 +59,27 @@ public final class CritestImages {
         return images.stream().map(BusyboxImage::reference).toList();
     }
 
+    /** One of this package's shell script resources, executable. */
+    private static Path script(Path workDir, String name) throws IOException {
+        Path script = resource(workDir, name);
+        run("chmod", "755", script.toString());
+        return script;
+    }
+
+    private static Path resource(Path workDir, String name) throws IOException {
+        Path file = workDir.resolve(name);
+        try (InputStream in = CritestImages.class.getResourceAsStream("/critest/" + name)) {
+            if (in == null) {
+                throw new IOException("resource /critest/" + name + " is missing from the class path");
+            }
+            Files.copy(in, file);
+        }
+        return file;
+    }
+
     /** Compiles one of this package's C resources into a static binary (gcc and libc6-dev). */
     private static Path compileStatic(Path workDir, String source, String binary) throws IOException {
-        Path c = workDir.resolve(source);
-        try (InputStream in = CritestImages.class.getResourceAsStream("/critest/" + source)) {
-            if (in == null) {
-                throw new IOException("resource /critest/" + source + " is missing from the class path");
-            }
-            Files.copy(in, c);
-        }
+        Path c = resource(workDir, source);
         Path out = workDir.resolve(binary);
         try {
             run("gcc", "-static", "-Os", "-o", out.toString(), c.toString());

@@ -72,7 +72,9 @@ public final class OciImages {
         Files.copy(BUSYBOX, rootfs.resolve("bin/busybox"));
         for (String applet : run(BUSYBOX.toString(), "--list").split("\n")) {
             if (!applet.isBlank() && !applet.equals("busybox")) {
-                Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet.strip()), Path.of("busybox"));
+                // Hard links, as busybox images have: masking one applet's path (an OCI maskedPaths entry)
+                // then masks that path only, not busybox itself.
+                Files.createLink(rootfs.resolve("bin").resolve(applet.strip()), rootfs.resolve("bin/busybox"));
             }
         }
         Files.writeString(rootfs.resolve("etc/passwd"), lines(List.of("root:x:0:0:root:/root:/bin/sh",

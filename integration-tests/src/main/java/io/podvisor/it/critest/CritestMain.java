@@ -83,8 +83,13 @@ public final class CritestMain {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path report = options.results().resolve(options.handler() + "." + stamp + ".json").toAbsolutePath();
         Path log = options.results().resolve(options.handler() + "." + stamp + ".log").toAbsolutePath();
+        // critest's OOM spec gives its container a 15 MiB memory limit, below podvisor's default minimum (16 MiB).
+        Path podvisorConfig = Files.writeString(options.results().resolve("podvisor-critest.toml").toAbsolutePath(),
+                "min_pod_memory_mib = 8\n");
+        String runtimeOptions = "[" + options.release().runtimesSection() + "." + CriTestBed.PODVISOR_HANDLER
+                + ".options]\n  ConfigPath = \"" + podvisorConfig + "\"\n";
         try (TestBedTeardown bed = TestBedTeardown.onExit(
-                CriTestBed.start(options.release(), true, "", true), out)) {
+                CriTestBed.start(options.release(), true, runtimeOptions, true), out)) {
             Path images = Files.createDirectories(bed.get().containerd().dir().resolve("critest-images"));
             CritestImages.importAll(bed.get().containerd().ctr("k8s.io"), images);
             String endpoint = "unix://" + bed.get().containerd().address();

@@ -75,13 +75,14 @@ public final class CritestSummary {
                 .filter(result -> result.ran() && !result.passed()).toList();
     }
 
-    /** Specs that passed with {@code reference} but not with {@code handler}, and are not on its skip list. */
+    /** Specs that passed with {@code reference} and ran but did not pass with {@code handler}, not on its skip list. */
     public List<String> regressions(String reference, String handler, SkipList skips) {
         Map<String, SpecResult> theirs = byHandler.getOrDefault(handler, Map.of());
         List<String> specs = new ArrayList<>();
         for (SpecResult result : byHandler.getOrDefault(reference, Map.of()).values()) {
             SpecResult other = theirs.get(result.spec());
-            if (result.passed() && (other == null || !other.passed()) && skips.reason(result.spec()).isEmpty()) {
+            if (result.passed() && other != null && other.ran() && !other.passed()
+                    && skips.reason(result.spec()).isEmpty()) {
                 specs.add(result.spec());
             }
         }
@@ -103,7 +104,7 @@ public final class CritestSummary {
         }
         if (byHandler.containsKey("runc") && byHandler.containsKey("podvisor")) {
             List<String> regressions = regressions("runc", "podvisor", skipLists.getOrDefault("podvisor", SkipList.none()));
-            out.println("passed with runc, not with podvisor and not on its skip list: " + regressions.size());
+            out.println("passed with runc, failed with podvisor and not on its skip list: " + regressions.size());
             regressions.forEach(spec -> out.println("  " + spec));
         }
     }

@@ -31,11 +31,36 @@ public final class OciImages {
     }
 
     /**
+     * One busybox-static image: its {@code reference} (e.g. docker.io/podvisor/busybox:test), default command,
+     * image user (empty for root), lines added to /etc/passwd and /etc/group, and files copied in with their
+     * mode bits (path in the image → file on the host).
+     */
+    public record BusyboxImage(String reference, List<String> cmd, String user, List<String> passwd,
+            List<String> group, Map<String, Path> files) {
+        public BusyboxImage {
+            cmd = List.copyOf(cmd);
+            passwd = List.copyOf(passwd);
+            group = List.copyOf(group);
+            files = Map.copyOf(files);
+        }
+
+        public BusyboxImage(String reference, List<String> cmd) {
+            this(reference, cmd, "", List.of(), List.of(), Map.of());
+        }
+    }
+
+    /**
      * Writes {@code workDir/<name>.tar}: an OCI layout whose image {@code reference} (e.g.
      * docker.io/podvisor/busybox:test) has a busybox-static root filesystem with every applet linked
      * in /bin and {@code cmd} as its default command.
      */
     public static Path busyboxLayout(Path workDir, String reference, List<String> cmd) throws IOException {
+        return busyboxLayout(workDir, new BusyboxImage(reference, cmd));
+    }
+
+    /** Writes {@code workDir/<name>.tar}: the OCI layout of {@code image}. */
+    public static Path busyboxLayout(Path workDir, BusyboxImage image) throws IOException {
+        String reference = image.reference();
         if (!Files.isExecutable(BUSYBOX)) {
             throw new IOException(BUSYBOX + " is missing: apt-get install busybox-static");
         }
@@ -47,11 +72,19 @@ public final class OciImages {
         Files.copy(BUSYBOX, rootfs.resolve("bin/busybox"));
         for (String applet : run(BUSYBOX.toString(), "--list").split("\n")) {
             if (!applet.isBlank() && !applet.equals("busybox")) {
-                Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet.strip()), Path.of("busybox"));
+                // Hard links, as busybox images have: masking one applet's path (an OCI maskedPaths entry)
+                // then masks that path only, not busybox itself.
+                Files.createLink(rootfs.resolve("bin").resolve(applet.strip()), rootfs.resolve("bin/busybox"));
             }
         }
-        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
-        Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+        Files.writeString(rootfs.resolve("etc/passwd"), lines(List.of("root:x:0:0:root:/root:/bin/sh",
+                "nobody:x:65534:65534:nobody:/:/bin/false"), image.passwd()));
+        Files.writeString(rootfs.resolve("etc/group"), lines(List.of("root:x:0:", "nogroup:x:65534:"), image.group()));
+        for (Map.Entry<String, Path> file : image.files().entrySet()) {
+            Path target = rootfs.resolve(file.getKey().replaceFirst("^/+", ""));
+            Files.createDirectories(target.getParent());
+            Files.copy(file.getValue(), target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
 
         Path layout = Files.createDirectories(build.resolve("layout"));
         Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
@@ -64,8 +97,11 @@ public final class OciImages {
         config.put("architecture", "amd64").put("os", "linux");
         ObjectNode runConfig = config.putObject("config");
         runConfig.putArray("Env").add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        cmd.forEach(runConfig.putArray("Cmd")::add);
+        image.cmd().forEach(runConfig.putArray("Cmd")::add);
         runConfig.put("WorkingDir", "/");
+        if (!image.user().isEmpty()) {
+            runConfig.put("User", image.user());
+        }
         ObjectNode rootfsNode = config.putObject("rootfs").put("type", "layers");
         rootfsNode.putArray("diff_ids").add(layer.digest());
         Blob configBlob = store(blobs, JSON.writeValueAsBytes(config));
@@ -97,6 +133,20 @@ public final class OciImages {
         Path tarball = busyboxLayout(workDir, reference, cmd);
         ctr.run("images", "import", "--platform", "linux/amd64", tarball.toString()).orThrow();
         return reference;
+    }
+
+    /** Builds {@code image} and imports it (unpacked for the default snapshotter) with {@code ctr}. */
+    public static String importBusybox(Ctr ctr, Path workDir, BusyboxImage image) throws IOException {
+        Path tarball = busyboxLayout(workDir, image);
+        ctr.run("images", "import", "--platform", "linux/amd64", tarball.toString()).orThrow();
+        return image.reference();
+    }
+
+    private static String lines(List<String> first, List<String> more) {
+        StringBuilder text = new StringBuilder();
+        first.forEach(line -> text.append(line).append('\n'));
+        more.forEach(line -> text.append(line).append('\n'));
+        return text.toString();
     }
 
     private static ObjectNode descriptor(String mediaType, Blob blob) {

@@ -16,6 +16,14 @@ public record CniBridge(String network, String bridge, String subnetPrefix) {
 
     /** Writes the conflist into {@code confDir} (the harness's CNI conf dir). */
     public static CniBridge write(Path confDir) throws IOException {
+        return write(confDir, false);
+    }
+
+    /**
+     * As {@link #write(Path)}; with {@code hostPorts}, the chain also has the portmap plugin, so that a pod's
+     * port mappings (CRI {@code PortMapping.host_port}) forward the host's ports to the pod IP.
+     */
+    public static CniBridge write(Path confDir, boolean hostPorts) throws IOException {
         int n = ThreadLocalRandom.current().nextInt(1, 250);
         int m = ThreadLocalRandom.current().nextInt(1, 250);
         String suffix = Integer.toString(n * 256 + m, 36);
@@ -36,10 +44,15 @@ public record CniBridge(String network, String bridge, String subnetPrefix) {
                         "ranges": [[{"subnet": "%s.0/24"}]],
                         "routes": [{"dst": "0.0.0.0/0"}]
                       }
-                    }
+                    }%s
                   ]
                 }
-                """.formatted(cni.network(), cni.bridge(), cni.subnetPrefix()));
+                """.formatted(cni.network(), cni.bridge(), cni.subnetPrefix(), hostPorts ? """
+                ,
+                    {
+                      "type": "portmap",
+                      "capabilities": {"portMappings": true}
+                    }""" : ""));
         return cni;
     }
 

@@ -46,6 +46,15 @@ public final class CriTestBed implements AutoCloseable {
      * containerd's config (such as its {@code options} table, under {@link ContainerdRelease#runtimesSection()}).
      */
     public static CriTestBed start(ContainerdRelease release, boolean podvisor, String podvisorToml) throws IOException {
+        return start(release, podvisor, podvisorToml, false);
+    }
+
+    /**
+     * As {@link #start(ContainerdRelease, boolean, String)}; with {@code hostPorts}, CNI's portmap plugin
+     * forwards the host ports of pods' port mappings (see {@link CniBridge#write(Path, boolean)}).
+     */
+    public static CriTestBed start(ContainerdRelease release, boolean podvisor, String podvisorToml, boolean hostPorts)
+            throws IOException {
         ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withRelease(release).withCri();
         if (podvisor) {
             // -Dpodvisor.shimDir=<prefix>/bin runs an installed shim instead of the checkout's.
@@ -62,7 +71,7 @@ public final class CriTestBed implements AutoCloseable {
         }
         ContainerdHarness containerd = ContainerdHarness.start(options);
         try {
-            CniBridge cni = CniBridge.write(containerd.dir().resolve("cni"));
+            CniBridge cni = CniBridge.write(containerd.dir().resolve("cni"), hostPorts);
             var ctr = containerd.ctr("k8s.io");
             OciImages.importBusybox(ctr, containerd.dir(), PAUSE_IMAGE,
                     List.of("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait; done"));

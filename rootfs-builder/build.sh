@@ -1,14 +1,14 @@
 #!/bin/bash
 # Builds the Podvisor guest image from Debian packages and the guest agent:
 #
-#   rootfs-builder/build.sh [--cache DIR] [--agent DIR] [--jvm-agent-only]
+#   rootfs-builder/build.sh [--cache DIR] [--agent DIR] [--native-agent]
 #
 #   --cache DIR   image cache (default /var/cache/podvisor/images); the image goes to DIR/<input hash>/
 #                 and DIR/current points at it
 #   --agent DIR   the agent directory `mvn package` makes: agent.jar + lib/ (default
 #                 agent-guest/target/agent next to this script)
-#   --jvm-agent-only  skip the agent's GraalVM native image (native-image.sh, ~5 min, 2-3 GB), which init
-#                 otherwise starts instead of the JVM agent (kernel argument podvisor.agent=jvm picks the JVM one)
+#   --native-agent  also build the agent as a GraalVM native image (native-image.sh, ~5 min, 2-3 GB); init
+#                 starts it instead of the JVM agent (kernel argument podvisor.agent=jvm picks the JVM one)
 #
 # Output directory: vmlinux (uncompressed, PVH entry), initramfs.cpio (busybox, modules, init),
 # runtime.erofs (read-only disk mounted at /opt/podvisor: jlinked Java, agent jars, AOT cache, the agent
@@ -24,7 +24,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=/var/cache/podvisor/images
 AGENT_DIR=$HERE/../agent-guest/target/agent
-NATIVE_AGENT=true
+NATIVE_AGENT=false
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Fixed time for every file in the image (2026-01-01T00:00:00Z, as the Maven build's outputTimestamp).
 export SOURCE_DATE_EPOCH=1767225600
@@ -75,7 +75,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --cache) CACHE=${2:?--cache needs a directory}; shift 2 ;;
         --agent) AGENT_DIR=${2:?--agent needs a directory}; shift 2 ;;
-        --jvm-agent-only) NATIVE_AGENT=false; shift ;;
+        --native-agent) NATIVE_AGENT=true; shift ;;
         -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -290,7 +290,7 @@ if [ "$NATIVE_AGENT" = true ]; then
     AGENT_CP=$(find "$AGENT_DIR/agent.jar" "$AGENT_DIR/lib" -name '*.jar' | LC_ALL=C sort | tr '\n' ':')
     "$HERE/native-image.sh" --cp "$AGENT_CP" --main io.podvisor.agent.AgentMain \
         --out "$STAGE/agent/native/podvisor-agent" >&2 \
-        || die "the agent's native image failed (rootfs-builder/native-image.sh; or build with --jvm-agent-only)"
+        || die "the agent's native image failed (rootfs-builder/native-image.sh; or build without --native-agent)"
     printf '%s\n' "${NATIVE_ARGS[@]}" >"$STAGE/agent/native.args"
     find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 fi

@@ -1,11 +1,11 @@
 package io.podvisor.it.soak;
 
+import io.podvisor.it.HostProcesses;
 import io.podvisor.it.cri.PodTraces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -31,8 +31,8 @@ record NodeCounts(Map<String, Long> counts) {
     /** The counts now; {@code bridge}, the test bed's CNI bridge, made with the first pod, is not counted. */
     static NodeCounts take(Path runDir, long containerdPid, String bridge) throws IOException {
         Map<String, Long> counts = new LinkedHashMap<>();
-        counts.put(PROCESSES, (long) PodTraces.naming(List.of(PodTraces.POD_DIRS.toString(),
-                "io.podvisor.shim.ShimMain")).stream().filter(line -> line.startsWith("process ")).count());
+        counts.put(PROCESSES, (long) (HostProcesses.mentioning(PodTraces.POD_DIRS.toString()).size()
+                + HostProcesses.mentioning("io.podvisor.shim.ShimMain").size()));
         counts.put(MOUNTS, lines(Path.of("/proc/self/mountinfo")));
         counts.put(NETNS, entries(NETNS_DIR));
         counts.put(NET_DEVICES, entries(NET_DIR) - (Files.exists(NET_DIR.resolve(bridge)) ? 1 : 0));

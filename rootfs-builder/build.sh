@@ -1,14 +1,14 @@
 #!/bin/bash
 # Builds the Podvisor guest image from Debian packages and the guest agent:
 #
-#   rootfs-builder/build.sh [--cache DIR] [--agent DIR] [--native-agent]
+#   rootfs-builder/build.sh [--cache DIR] [--agent DIR] [--jvm-agent-only]
 #
 #   --cache DIR   image cache (default /var/cache/podvisor/images); the image goes to DIR/<input hash>/
 #                 and DIR/current points at it
 #   --agent DIR   the agent directory `mvn package` makes: agent.jar + lib/ (default
 #                 agent-guest/target/agent next to this script)
-#   --native-agent  also build the agent as a GraalVM native image (native-image.sh, ~5 min, 2-3 GB); init
-#                 starts it instead of the JVM agent (kernel argument podvisor.agent=jvm picks the JVM one)
+#   --jvm-agent-only  skip the agent's GraalVM native image (native-image.sh, ~5 min, 2-3 GB), which init
+#                 otherwise starts instead of the JVM agent (kernel argument podvisor.agent=jvm picks the JVM one)
 #
 # Output directory: vmlinux (uncompressed, PVH entry), initramfs.cpio (busybox, modules, init),
 # runtime.erofs (read-only disk mounted at /opt/podvisor: jlinked Java, agent jars, AOT cache, the agent
@@ -24,7 +24,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=/var/cache/podvisor/images
 AGENT_DIR=$HERE/../agent-guest/target/agent
-NATIVE_AGENT=false
+NATIVE_AGENT=true
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Fixed time for every file in the image (2026-01-01T00:00:00Z, as the Maven build's outputTimestamp).
 export SOURCE_DATE_EPOCH=1767225600
@@ -75,7 +75,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --cache) CACHE=${2:?--cache needs a directory}; shift 2 ;;
         --agent) AGENT_DIR=${2:?--agent needs a directory}; shift 2 ;;
-        --native-agent) NATIVE_AGENT=true; shift ;;
+        --jvm-agent-only) NATIVE_AGENT=false; shift ;;
         -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -286,11 +286,33 @@ JVM_ARGS+=("${AOT_ARGS[@]}")
 find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 if [ "$NATIVE_AGENT" = true ]; then
     # agent/native/ holds the image and the JDK libraries it loads: it does not use the jlinked runtime.
-    log "native image of the agent (minutes)"
-    AGENT_CP=$(find "$AGENT_DIR/agent.jar" "$AGENT_DIR/lib" -name '*.jar' | LC_ALL=C sort | tr '\n' ':')
-    "$HERE/native-image.sh" --cp "$AGENT_CP" --main io.podvisor.agent.AgentMain \
-        --out "$STAGE/agent/native/podvisor-agent" >&2 \
-        || die "the agent's native image failed (rootfs-builder/native-image.sh; or build without --native-agent)"
+    # The image is kept by its own inputs (agent jars, JDK, native-image scripts), so a change elsewhere
+    # (init, kernel) does not rebuild it.
+    NATIVE_KEY=$(grep -E '^(agent|jdk|native) ' <<<"$INPUTS" | sha256sum | cut -c1-16)
+    NATIVE_CACHE=$CACHE/native-agent/$NATIVE_KEY
+    if [ -x "$NATIVE_CACHE/podvisor-agent" ]; then
+        log "native image of the agent: inputs unchanged, from $NATIVE_CACHE"
+        mkdir -p "$STAGE/agent/native"
+        cp -a "$NATIVE_CACHE/." "$STAGE/agent/native/"
+    else
+        log "native image of the agent (minutes)"
+        AGENT_CP=$(find "$AGENT_DIR/agent.jar" "$AGENT_DIR/lib" -name '*.jar' | LC_ALL=C sort | tr '\n' ':')
+        "$HERE/native-image.sh" --cp "$AGENT_CP" --main io.podvisor.agent.AgentMain \
+            --out "$STAGE/agent/native/podvisor-agent" >&2 \
+            || die "the agent's native image failed (rootfs-builder/native-image.sh; or build with --jvm-agent-only)"
+        # Every RPC against the image, with its monotonic clock set back to a second after boot as in a
+        # fresh guest (a clock read while the image was built must not leak into it): the image misses
+        # nothing the calls need, or the build stops here.
+        log "native agent: every RPC, clock as in a fresh guest"
+        up=$(cut -d. -f1 /proc/uptime)
+        (cd /tmp && "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$AGENT_CP" \
+            io.podvisor.agent.AotTraining unshare --time --fork --kill-child --monotonic=-$((up > 2 ? up - 1 : 0)) \
+            "$STAGE/agent/native/podvisor-agent" "${NATIVE_ARGS[@]}") >&2 \
+            || die "the agent's native image failed its check (every RPC, as in a fresh guest): see above"
+        mkdir -p "$CACHE/native-agent"
+        rm -rf "$NATIVE_CACHE.tmp"
+        cp -a "$STAGE/agent/native" "$NATIVE_CACHE.tmp" && mv -T "$NATIVE_CACHE.tmp" "$NATIVE_CACHE"
+    fi
     printf '%s\n' "${NATIVE_ARGS[@]}" >"$STAGE/agent/native.args"
     find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 fi

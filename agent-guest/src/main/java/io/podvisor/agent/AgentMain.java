@@ -21,7 +21,14 @@ public final class AgentMain {
     /** One line per record on stderr (the guest console); must run before the first logger is created. */
     static void configureLogging() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "podvisor-agent: %4$s %5$s%6$s%n");
+            System.setProperty("java.util.logging.SimpleFormatter.format", "podvisor-agent: %4$s %3$s %5$s%6$s%n");
+        }
+        if (Boolean.getBoolean("podvisor.agent.debug")) {
+            java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+            root.setLevel(java.util.logging.Level.FINE);
+            for (java.util.logging.Handler handler : root.getHandlers()) {
+                handler.setLevel(java.util.logging.Level.FINE);
+            }
         }
     }
 

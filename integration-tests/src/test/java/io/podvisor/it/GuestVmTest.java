@@ -67,6 +67,15 @@ class GuestVmTest {
     }
 
     @Test
+    void theAgentRunningIsTheOneTheImageWasBuiltWith() throws Exception {
+        boolean nativeAgent = Files.readString(TestVms.config().imageDir().resolve("image.json"))
+                .contains("\"nativeAgent\": true");
+        Result r = run(List.of("sh", "-c", "readlink /proc/$PPID/exe"), "");
+        assertEquals(nativeAgent ? "/opt/podvisor/agent/native/podvisor-agent" : "/opt/podvisor/java/bin/java",
+                r.stdout().strip());
+    }
+
+    @Test
     void exitCodeAndStreamsComeBackSeparately() throws Exception {
         Result r = run(List.of("sh", "-c", "echo out; echo err >&2; exit 7"), "");
         assertEquals(7, r.exit.getExitCode());

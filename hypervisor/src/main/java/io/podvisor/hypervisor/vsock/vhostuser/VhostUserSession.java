@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 
 /**
@@ -181,7 +181,7 @@ final class VhostUserSession {
                         device.setKick(queue, fd);
                     }
                     case SET_VRING_CALL -> device.setCall(queue, fd);
-                    default -> Libc.close(fd);
+                    default -> LIBC.closeQuietly(fd);
                 }
                 return null;
             }
@@ -225,7 +225,7 @@ final class VhostUserSession {
 
     private static void closeAll(int[] fds) {
         for (int fd : fds) {
-            Libc.close(fd);
+            LIBC.closeQuietly(fd);
         }
     }
 }

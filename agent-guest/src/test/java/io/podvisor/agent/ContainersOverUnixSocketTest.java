@@ -40,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -404,11 +403,6 @@ class ContainersOverUnixSocketTest {
     }
 
     @Test
-    @Disabled("crun exec lets the process run before it applies process.consoleSize: its parent sizes the pty "
-            + "only after releasing the child (delaying that one ioctl fails this every time; 15 of 40 failed "
-            + "on the loaded 2-CPU host). A process reading its size at once then sees 0x0, where busybox stty "
-            + "prints 'stty: standard input' and exits 0. Needs a crun that sizes the terminal before the "
-            + "process starts (issue #12); terminalExecHasItsSizeOnceStarted covers the agent's part")
     void terminalExecHasItsSizeFromTheStart() throws Exception {
         String id = create(HostContainers.spec("sleep", "30"));
         runInit(id).awaitStarted();
@@ -454,6 +448,53 @@ class ContainersOverUnixSocketTest {
         assertTrue(exec.stdout().contains("50 132"), exec.stdout());
         assertTrue(exec.stdout().contains("/dev/pts/"), exec.stdout());
         assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
+    void terminalExecOfAnotherUserFindsItsCommandOnThePath() throws Exception {
+        String id = create(HostContainers.spec("sleep", "30"));
+        runInit(id).awaitStarted();
+        ObjectNode process = HostContainers.process("sh", "-c", "id -u; pwd; stty size; echo \"$GREETING\"");
+        process.putObject("user").put("uid", 1000).put("gid", 1000);
+        process.put("cwd", "/work");
+        process.withArray("env").add("GREETING=hi");
+        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("user")
+                .setProcessJson(ByteString.copyFromUtf8(process.toString()))
+                .setTerminal(true).setRows(41).setColumns(120).build()).awaitEnd();
+
+        assertNull(exec.error());
+        assertEquals("1000\r\n/work\r\n41 120\r\nhi\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
+    void terminalExecKeepsNoDescriptorBeyondItsTerminal() throws Exception {
+        String id = create(HostContainers.spec("sleep", "30"));
+        runInit(id).awaitStarted();
+        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("fds")
+                .setProcessJson(ByteString.copyFromUtf8(HostContainers.process("sh", "-c",
+                        "for fd in 3 4 5; do [ -e /proc/$$/fd/$fd ] && echo \"fd $fd is open\"; done; echo checked")
+                        .toString()))
+                .setTerminal(true).setRows(30).setColumns(90).build()).awaitEnd();
+
+        assertEquals("checked\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
+    void terminalExecOfAMissingCommandEndsWith127NamingIt() throws Exception {
+        String id = create(HostContainers.spec("sleep", "30"));
+        runInit(id).awaitStarted();
+        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("missing")
+                .setProcessJson(ByteString.copyFromUtf8(HostContainers.process("no-such-command").toString()))
+                .setTerminal(true).setRows(30).setColumns(90).build()).awaitEnd();
+
+        assertNull(exec.error());
+        assertEquals("exec no-such-command: no such file or directory\r\n", exec.stdout());
+        assertEquals(127, exec.exit().getExitCode());
         remove(id);
     }
 

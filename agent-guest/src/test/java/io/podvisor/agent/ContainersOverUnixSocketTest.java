@@ -416,6 +416,20 @@ class ContainersOverUnixSocketTest {
     }
 
     @Test
+    void terminalExecHasTheSizeOfItsProcessSpecFromTheStart() throws Exception {
+        String id = create(HostContainers.spec("sleep", "30"));
+        runInit(id).awaitStarted();
+        ObjectNode process = HostContainers.process("stty", "size");
+        process.putObject("consoleSize").put("height", 27).put("width", 77);
+        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("spec")
+                .setProcessJson(ByteString.copyFromUtf8(process.toString())).setTerminal(true).build()).awaitEnd();
+
+        assertEquals("27 77\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
     void terminalExecHasItsSizeOnceStarted() throws Exception {
         String id = create(HostContainers.spec("sleep", "30"));
         runInit(id).awaitStarted();

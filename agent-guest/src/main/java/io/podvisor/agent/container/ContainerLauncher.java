@@ -77,7 +77,7 @@ public final class ContainerLauncher implements ProcessLauncher {
         int n = container.beginExec(execId);
         GuestBundle bundle = container.bundle();
         Path console = start.getTerminal() ? consoleSocket() : null;
-        boolean sized = start.getTerminal() && start.getRows() > 0 && start.getColumns() > 0;
+        boolean sized = start.getTerminal() && GuestSpec.hasConsoleSize(process);
         try (TerminalGate gate = sized ? TerminalGate.create(bundle.execGateFile(n)) : null) {
             if (gate != null) {
                 TerminalGate.putInFront(process);

@@ -143,6 +143,12 @@ final class GuestSpec {
         }
     }
 
+    /** Whether an OCI process object gives its terminal a size (crun applies one only with both figures). */
+    static boolean hasConsoleSize(ObjectNode process) {
+        JsonNode size = process.path("consoleSize");
+        return size.path("height").asInt() > 0 && size.path("width").asInt() > 0;
+    }
+
     /** Validates an OCI linux.resources object for crun update. */
     static ObjectNode resources(byte[] resourcesJson) throws InvalidSpecException {
         return object(parse(resourcesJson, "resources_json"), "resources_json");

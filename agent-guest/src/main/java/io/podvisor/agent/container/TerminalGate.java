@@ -17,7 +17,8 @@ import java.util.List;
  * program, which crun gets as descriptor 3 and the process runs as {@code /proc/self/fd/3}: it waits for the
  * agent to write a byte into the pipe that is its descriptor 4, closes both and then runs the command,
  * searching PATH as crun does (src/main/c/exec-gate.c). A command that cannot be run ends the process with 127
- * (not found) or 126; a gate the agent closes without that byte (crun failed) ends it with 125.
+ * (not found) or 126; a gate the agent closes without that byte (crun failed) ends it with 125. The program is
+ * written per exec into the bundle, so that directory must not be on a noexec mount (the guest's /run is not).
  */
 final class TerminalGate implements AutoCloseable {
 

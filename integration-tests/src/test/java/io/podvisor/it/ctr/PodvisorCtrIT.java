@@ -116,16 +116,15 @@ class PodvisorCtrIT {
     }
 
     @Test
-    void terminalExecHasTheSizeOfItsProcessFromItsFirstInstruction() throws Exception {
-        // ctr run -t writes its terminal's size into the container's process (consoleSize), and ctr tasks exec -t
-        // starts from that process: the exec's crun in the guest must have sized the terminal before stty runs.
-        String ctrCommand = String.join(" ", ctr.binary().toString(), "--address", containerd.address().toString(),
-                "--namespace", ctr.namespace());
-        String commands = "stty rows 31 cols 97; " + ctrCommand + " run -d -t --runtime " + RUNTIME + " " + IMAGE
-                + " pv-sized sleep 600 && " + ctrCommand + " tasks exec -t --exec-id size pv-sized stty size";
-        Process script = new ProcessBuilder("script", "-qec", commands, "/dev/null")
+    void terminalExecHasTheCallersSizeFromItsFirstInstruction() throws Exception {
+        // ctr tasks exec -t sends its terminal's size (ResizePty) before it starts the exec: the shim starts the
+        // exec with that size, and the agent holds the command until its terminal has it.
+        ctr.run("run", "-d", "--runtime", RUNTIME, IMAGE, "pv-sized", "sleep", "600").orThrow();
+        String exec = String.join(" ", ctr.binary().toString(), "--address", containerd.address().toString(),
+                "--namespace", ctr.namespace(), "tasks", "exec", "-t", "--exec-id", "size", "pv-sized", "stty", "size");
+        Process script = new ProcessBuilder("script", "-qec", "stty rows 31 cols 97; " + exec, "/dev/null")
                 .redirectInput(ProcessBuilder.Redirect.PIPE).redirectErrorStream(true).start();
-        assertTrue(script.waitFor(3, TimeUnit.MINUTES), "ctr run -d -t and ctr tasks exec -t did not finish");
+        assertTrue(script.waitFor(3, TimeUnit.MINUTES), "ctr tasks exec -t did not finish");
         String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, script.exitValue(), out);
         assertTrue(out.contains("31 97"), "stty size in the exec: " + out);

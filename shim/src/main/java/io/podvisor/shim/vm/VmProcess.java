@@ -2,6 +2,7 @@ package io.podvisor.shim.vm;
 
 import io.grpc.Status;
 import io.podvisor.proto.agent.v1.ProcessStart;
+import io.podvisor.shim.ShimLog;
 import io.podvisor.shim.agent.AgentClient;
 import io.podvisor.shim.agent.AgentException;
 import io.podvisor.shim.agent.GuestProcess;
@@ -88,6 +89,8 @@ final class VmProcess implements ContainerProcess {
             if (running == null) {
                 initialRows = height;
                 initialColumns = width;
+                ShimLog.forId(start.getContainerId()).info(describe() + ": terminal " + width + "x" + height
+                        + " before the start, which it starts with");
                 return;
             }
             process = running;

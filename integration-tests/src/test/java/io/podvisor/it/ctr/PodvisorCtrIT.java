@@ -120,14 +120,26 @@ class PodvisorCtrIT {
 
     @Test
     void terminalExecHasTheSizeOfItsProcessFromItsFirstInstruction() throws Exception {
-        // A container whose process has a consoleSize (ctr run --config); ctr tasks exec -t starts from that
-        // process, so the exec asks for a 31x97 terminal. ctr resizes it to its own terminal (40x120) only after
-        // the start: stty in the exec must still see the size it was started with.
+        // A container whose process has a consoleSize (ctr run --config, on a busybox root directory); ctr tasks
+        // exec -t starts from that process, so the exec asks for a 31x97 terminal. ctr resizes it to its own
+        // terminal (40x120) only after the start: stty in the exec must still see the size it was started with.
+        Path rootfs = containerd.dir().resolve("sized-rootfs");
+        Path bin = Files.createDirectories(rootfs.resolve("bin"));
+        Files.copy(OciImages.BUSYBOX, bin.resolve("busybox"));
+        for (String applet : List.of("sh", "sleep", "stty")) {
+            Files.createLink(bin.resolve(applet), bin.resolve("busybox"));
+        }
+        for (String empty : List.of("proc", "dev", "sys", "tmp")) {
+            Files.createDirectories(rootfs.resolve(empty));
+        }
         ObjectNode spec = (ObjectNode) JSON.readTree(ctr.run("oci", "spec").orThrow().stdout());
-        ((ObjectNode) spec.get("process")).putObject("consoleSize").put("height", 31).put("width", 97);
+        spec.putObject("root").put("path", rootfs.toString());
+        ObjectNode process = (ObjectNode) spec.get("process");
+        process.putArray("args").add("sleep").add("600");
+        process.putArray("env").add("PATH=/bin");
+        process.putObject("consoleSize").put("height", 31).put("width", 97);
         Path config = Files.writeString(containerd.dir().resolve("sized-spec.json"), spec.toString());
-        ctr.run("run", "-d", "--config", config.toString(), "--runtime", RUNTIME, IMAGE, "pv-sized", "sleep", "600")
-                .orThrow();
+        ctr.run("run", "-d", "--config", config.toString(), "--runtime", RUNTIME, "pv-sized").orThrow();
         String exec = String.join(" ", ctr.binary().toString(), "--address", containerd.address().toString(),
                 "--namespace", ctr.namespace(), "tasks", "exec", "-t", "--exec-id", "size", "pv-sized", "stty", "size");
         Process script = new ProcessBuilder("script", "-qec", "stty rows 40 cols 120; " + exec, "/dev/null")

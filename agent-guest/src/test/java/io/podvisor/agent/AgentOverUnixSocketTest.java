@@ -10,12 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.podvisor.proto.agent.v1.AgentGrpc;
 import io.podvisor.proto.agent.v1.ConfigureNetworkRequest;
 import io.podvisor.proto.agent.v1.GetGuestInfoRequest;
@@ -39,35 +33,20 @@ class AgentOverUnixSocketTest {
     @TempDir
     static Path dir;
 
-    private static EventLoopGroup clientGroup;
-    private static Agent agent;
-    private static ManagedChannel channel;
+    private static UnixSocketAgent agent;
     private static AgentGrpc.AgentStub stub;
     private static AgentGrpc.AgentBlockingStub blocking;
 
     @BeforeAll
     static void startAgent() throws Exception {
-        Path socket = dir.resolve("agent.sock");
-        agent = Agent.start("--listen", "unix:" + socket, "--ready", "none");
-        clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = connect(socket);
-        stub = AgentGrpc.newStub(channel);
-        blocking = AgentGrpc.newBlockingStub(channel);
-    }
-
-    static ManagedChannel connect(Path socket) {
-        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(clientGroup)
-                .usePlaintext()
-                .build();
+        agent = UnixSocketAgent.start(dir.resolve("agent.sock"));
+        stub = agent.stub();
+        blocking = agent.blocking();
     }
 
     @AfterAll
     static void stopAgent() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        agent.stop();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        agent.close();
     }
 
     @Test
@@ -217,20 +196,15 @@ class AgentOverUnixSocketTest {
     @Test
     void shutdownOutsideTheGuestStopsTheAgent() throws Exception {
         Path socket = dir.resolve("second.sock");
-        Agent second = Agent.start("--listen", "unix:" + socket, "--ready", "none");
-        ManagedChannel secondChannel = connect(socket);
-        try {
-            AgentGrpc.newBlockingStub(secondChannel).shutdown(ShutdownRequest.getDefaultInstance());
-            assertTrue(second.awaitTermination(10, TimeUnit.SECONDS), "agent still running after Shutdown");
-        } finally {
-            secondChannel.shutdownNow();
-            second.stop();
+        try (UnixSocketAgent second = UnixSocketAgent.start(socket)) {
+            second.blocking().shutdown(ShutdownRequest.getDefaultInstance());
+            assertTrue(second.agent().awaitTermination(10, TimeUnit.SECONDS), "agent still running after Shutdown");
         }
         assertFalse(Files.exists(socket) && channelWorks(socket), "the stopped agent still answers");
     }
 
     private static boolean channelWorks(Path socket) {
-        ManagedChannel probe = connect(socket);
+        ManagedChannel probe = agent.connect(socket);
         try {
             AgentGrpc.newBlockingStub(probe).withDeadlineAfter(2, TimeUnit.SECONDS)
                     .getGuestInfo(GetGuestInfoRequest.getDefaultInstance());

@@ -9,15 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.podvisor.proto.agent.v1.AgentGrpc;
 import io.podvisor.proto.agent.v1.ContainerStatsRequest;
 import io.podvisor.proto.agent.v1.ContainerStatsResponse;
@@ -40,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,9 +46,7 @@ class ContainersOverUnixSocketTest {
     private static HostContainers.Runtime runtime;
     private static Path rootfs;
     private static Path runDir;
-    private static EventLoopGroup clientGroup;
-    private static Agent agent;
-    private static ManagedChannel channel;
+    private static UnixSocketAgent agent;
     private static AgentGrpc.AgentStub stub;
     private static AgentGrpc.AgentBlockingStub blocking;
 
@@ -65,21 +55,15 @@ class ContainersOverUnixSocketTest {
         runtime = HostContainers.runtime(dir);
         rootfs = HostContainers.busyboxRootfs(dir);
         runDir = dir.resolve("run");
-        Path socket = dir.resolve("agent.sock");
-        agent = Agent.start("--listen", "unix:" + socket, "--ready", "none", "--run-dir", runDir.toString(),
+        agent = UnixSocketAgent.start(dir.resolve("agent.sock"), "--run-dir", runDir.toString(),
                 "--cgroup-root", runtime.cgroupRoot().toString(), "--crun", runtime.crun());
-        clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(clientGroup).usePlaintext().build();
-        stub = AgentGrpc.newStub(channel);
-        blocking = AgentGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        stub = agent.stub();
+        blocking = agent.blocking().withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     @AfterAll
     static void stopAgent() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        agent.stop();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        agent.close();
     }
 
     @Test
@@ -404,17 +388,9 @@ class ContainersOverUnixSocketTest {
     }
 
     @Test
-    @Disabled("crun exec lets the process run before it applies process.consoleSize: its parent sizes the pty "
-            + "only after releasing the child (delaying that one ioctl fails this every time; 15 of 40 failed "
-            + "on the loaded 2-CPU host). A process reading its size at once then sees 0x0, where busybox stty "
-            + "prints 'stty: standard input' and exits 0. Needs a crun that sizes the terminal before the "
-            + "process starts (issue #12); terminalExecHasItsSizeOnceStarted covers the agent's part")
     void terminalExecHasItsSizeFromTheStart() throws Exception {
-        String id = create(HostContainers.spec("sleep", "30"));
-        runInit(id).awaitStarted();
-        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("size")
-                .setProcessJson(ByteString.copyFromUtf8(HostContainers.process("stty", "size").toString()))
-                .setTerminal(true).setRows(30).setColumns(90).build()).awaitEnd();
+        String id = sleepingContainer();
+        ProcessCall exec = runTerminalExec(id, "size", HostContainers.process("stty", "size"), 30, 90).awaitEnd();
 
         assertEquals("30 90\r\n", exec.stdout());
         assertEquals(0, exec.exit().getExitCode());
@@ -422,13 +398,21 @@ class ContainersOverUnixSocketTest {
     }
 
     @Test
+    void terminalExecHasTheSizeOfItsProcessSpecFromTheStart() throws Exception {
+        String id = sleepingContainer();
+        ObjectNode process = HostContainers.process("stty", "size");
+        process.putObject("consoleSize").put("height", 27).put("width", 77);
+        ProcessCall exec = runTerminalExec(id, "spec", process, 0, 0).awaitEnd();
+
+        assertEquals("27 77\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
     void terminalExecHasItsSizeOnceStarted() throws Exception {
-        String id = create(HostContainers.spec("sleep", "30"));
-        runInit(id).awaitStarted();
-        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("size")
-                .setProcessJson(ByteString.copyFromUtf8(
-                        HostContainers.process("sh", "-c", "read line; stty size").toString()))
-                .setTerminal(true).setRows(30).setColumns(90).build());
+        String id = sleepingContainer();
+        ProcessCall exec = runTerminalExec(id, "size", HostContainers.process("sh", "-c", "read line; stty size"), 30, 90);
         exec.awaitStarted();
         exec.stdin("\n");
         exec.awaitEnd();
@@ -440,12 +424,9 @@ class ContainersOverUnixSocketTest {
 
     @Test
     void terminalExecTakesResizes() throws Exception {
-        String id = create(HostContainers.spec("sleep", "30"));
-        runInit(id).awaitStarted();
-        ProcessCall exec = ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId("tty")
-                .setProcessJson(ByteString.copyFromUtf8(
-                        HostContainers.process("sh", "-c", "read line; stty size; tty").toString()))
-                .setTerminal(true).setRows(24).setColumns(80).build());
+        String id = sleepingContainer();
+        ProcessCall exec = runTerminalExec(id, "tty", HostContainers.process("sh", "-c", "read line; stty size; tty"),
+                24, 80);
         exec.awaitStarted();
         exec.send(ProcessInput.newBuilder().setResize(TerminalSize.newBuilder().setRows(50).setColumns(132)).build());
         exec.stdin("go\n");
@@ -454,6 +435,44 @@ class ContainersOverUnixSocketTest {
         assertTrue(exec.stdout().contains("50 132"), exec.stdout());
         assertTrue(exec.stdout().contains("/dev/pts/"), exec.stdout());
         assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
+    void terminalExecOfAnotherUserFindsItsCommandOnThePath() throws Exception {
+        String id = sleepingContainer();
+        ObjectNode process = HostContainers.process("sh", "-c", "id -u; pwd; stty size; echo \"$GREETING\"");
+        process.putObject("user").put("uid", 1000).put("gid", 1000);
+        process.put("cwd", "/work");
+        process.withArray("env").add("GREETING=hi");
+        ProcessCall exec = runTerminalExec(id, "user", process, 41, 120).awaitEnd();
+
+        assertNull(exec.error());
+        assertEquals("1000\r\n/work\r\n41 120\r\nhi\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
+    void terminalExecKeepsNoDescriptorBeyondItsTerminal() throws Exception {
+        String id = sleepingContainer();
+        ProcessCall exec = runTerminalExec(id, "fds", HostContainers.process("sh", "-c",
+                "for fd in 3 4 5; do [ -e /proc/$$/fd/$fd ] && echo \"fd $fd is open\"; done; echo checked"), 30, 90)
+                .awaitEnd();
+
+        assertEquals("checked\r\n", exec.stdout());
+        assertEquals(0, exec.exit().getExitCode());
+        remove(id);
+    }
+
+    @Test
+    void terminalExecOfAMissingCommandEndsWith127NamingIt() throws Exception {
+        String id = sleepingContainer();
+        ProcessCall exec = runTerminalExec(id, "missing", HostContainers.process("no-such-command"), 30, 90).awaitEnd();
+
+        assertNull(exec.error());
+        assertEquals("exec no-such-command: no such file or directory\r\n", exec.stdout());
+        assertEquals(127, exec.exit().getExitCode());
         remove(id);
     }
 
@@ -481,6 +500,20 @@ class ContainersOverUnixSocketTest {
         customize.accept(start);
         ProcessCall call = ProcessCall.start(stub, start.build());
         return call;
+    }
+
+    /** A container whose init sleeps, for execs to run in. */
+    private static String sleepingContainer() throws InterruptedException {
+        String id = create(HostContainers.spec("sleep", "30"));
+        runInit(id).awaitStarted();
+        return id;
+    }
+
+    /** An exec with a terminal of {@code rows} x {@code columns} (0 x 0: no size in the request). */
+    private static ProcessCall runTerminalExec(String id, String execId, ObjectNode process, int rows, int columns) {
+        return ProcessCall.start(stub, ProcessStart.newBuilder().setContainerId(id).setExecId(execId)
+                .setProcessJson(ByteString.copyFromUtf8(process.toString()))
+                .setTerminal(true).setRows(rows).setColumns(columns).build());
     }
 
     private static ProcessCall runExec(String id, String execId, ObjectNode process) {

@@ -4,15 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.podvisor.proto.agent.v1.AgentGrpc;
 import io.podvisor.proto.agent.v1.PortForwardInput;
 import io.podvisor.proto.agent.v1.PortForwardOutput;
@@ -39,26 +32,18 @@ class PortForwardOverUnixSocketTest {
     @TempDir
     static Path dir;
 
-    private static EventLoopGroup clientGroup;
-    private static Agent agent;
-    private static ManagedChannel channel;
+    private static UnixSocketAgent agent;
     private static AgentGrpc.AgentStub stub;
 
     @BeforeAll
     static void startAgent() throws Exception {
-        Path socket = dir.resolve("agent.sock");
-        agent = Agent.start("--listen", "unix:" + socket, "--ready", "none");
-        clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(clientGroup).usePlaintext().build();
-        stub = AgentGrpc.newStub(channel);
+        agent = UnixSocketAgent.start(dir.resolve("agent.sock"));
+        stub = agent.stub();
     }
 
     @AfterAll
     static void stopAgent() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        agent.stop();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        agent.close();
     }
 
     @Test

@@ -52,7 +52,7 @@ public final class ContainerLauncher implements ProcessLauncher {
         Path console = start.getTerminal() ? consoleSocket() : null;
         CrunLaunch.Request request = new CrunLaunch.Request("container " + container.id(),
                 crun.run(bundle.dir(), bundle.initPidFile(), console, container.id()), bundle.initPidFile(), console,
-                start.getRows(), start.getColumns(), startTimeout);
+                start.getRows(), start.getColumns(), null, startTimeout);
         LaunchedProcess launched;
         try {
             launched = CrunLaunch.start(request, pid -> new InitControl(container, pid));
@@ -77,11 +77,16 @@ public final class ContainerLauncher implements ProcessLauncher {
         int n = container.beginExec(execId);
         GuestBundle bundle = container.bundle();
         Path console = start.getTerminal() ? consoleSocket() : null;
-        try {
+        boolean sized = start.getTerminal() && GuestSpec.hasConsoleSize(process);
+        try (TerminalGate gate = sized ? TerminalGate.create(bundle.execGateFile(n)) : null) {
+            if (gate != null) {
+                TerminalGate.putInFront(process);
+            }
             GuestBundle.write(bundle.execProcessFile(n), process);
             CrunLaunch.Request request = new CrunLaunch.Request("container " + container.id() + " exec " + execId,
-                    crun.exec(bundle.execProcessFile(n), bundle.execPidFile(n), console, container.id()),
-                    bundle.execPidFile(n), console, start.getRows(), start.getColumns(), startTimeout);
+                    crun.exec(bundle.execProcessFile(n), bundle.execPidFile(n), console,
+                            gate == null ? 0 : TerminalGate.PRESERVED_FDS, container.id()),
+                    bundle.execPidFile(n), console, start.getRows(), start.getColumns(), gate, startTimeout);
             LaunchedProcess launched = CrunLaunch.start(request, pid -> new ExecControl(container, execId, n, pid));
             container.execRunning(execId, launched.pid());
             return launched;

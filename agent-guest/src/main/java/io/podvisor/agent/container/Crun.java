@@ -28,11 +28,17 @@ public final class Crun {
         return argv;
     }
 
-    /** {@code crun exec}: starts the process described in {@code processFile} and waits for it. */
-    List<String> exec(Path processFile, Path pidFile, Path consoleSocket, String id) {
+    /**
+     * {@code crun exec}: starts the process described in {@code processFile} and waits for it, passing it
+     * crun's descriptors 3 to 3 + {@code preservedFds} - 1.
+     */
+    List<String> exec(Path processFile, Path pidFile, Path consoleSocket, int preservedFds, String id) {
         List<String> argv = command("exec", "--process", processFile.toString(), "--pid-file", pidFile.toString());
         if (consoleSocket != null) {
             argv.addAll(List.of("--console-socket", consoleSocket.toString()));
+        }
+        if (preservedFds > 0) {
+            argv.addAll(List.of("--preserve-fds", Integer.toString(preservedFds)));
         }
         argv.add(id);
         return argv;

@@ -27,8 +27,9 @@ import java.util.function.IntFunction;
 /**
  * Starts a container process through a foreground crun ({@code run} or {@code exec}) and learns its pid from
  * crun's pid file. Without a terminal, crun and the process share three pipes; with one, crun sends the
- * terminal's master to a console socket and its own messages go to a pipe reported as stderr. crun stays the
- * agent's child until the process ends, and exits with its status.
+ * terminal's master to a console socket and its own messages go to a pipe reported as stderr; a
+ * {@link TerminalGate} then holds the process until the terminal has its size. crun stays the agent's child
+ * until the process ends, and exits with its status.
  */
 final class CrunLaunch {
 
@@ -37,9 +38,13 @@ final class CrunLaunch {
 
     private CrunLaunch() {}
 
-    /** What to start and how long it may take to appear. */
+    /**
+     * What to start and how long it may take to appear.
+     *
+     * @param gate the gate the process waits at for its terminal's size, or null
+     */
     record Request(String name, List<String> crunArgv, Path pidFile, Path consoleSocket, int rows, int columns,
-            Duration timeout) {}
+            TerminalGate gate, Duration timeout) {}
 
     /** @param control the process's control, given its pid */
     static LaunchedProcess start(Request request, IntFunction<LaunchedProcess.Control> control) throws IOException {
@@ -98,6 +103,9 @@ final class CrunLaunch {
                 if (request.rows() > 0 && request.columns() > 0) {
                     pty.resize(request.rows(), request.columns());
                 }
+                if (request.gate() != null) {
+                    request.gate().open();
+                }
                 OptionalInt pid = PidFile.await(request.pidFile(), exited, remaining(deadline));
                 if (pid.isEmpty()) {
                     pty.close();
@@ -117,12 +125,18 @@ final class CrunLaunch {
 
     private static int spawn(Request request, Spawner.Stdio stdio) throws IOException {
         List<String> env = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        int crun;
         try {
-            return Spawner.spawn(request.crunArgv().getFirst(), request.crunArgv(), env, null, stdio);
+            crun = Spawner.spawn(request.crunArgv().getFirst(), request.crunArgv(), env, null, stdio,
+                    request.gate() == null ? List.of() : request.gate().passed());
         } catch (IOException e) {
             throw Status.FAILED_PRECONDITION.withDescription(request.name() + ": cannot run "
                     + request.crunArgv().getFirst() + ": " + e.getMessage()).asRuntimeException();
         }
+        if (request.gate() != null) {
+            request.gate().spawned();
+        }
+        return crun;
     }
 
     /**

@@ -52,6 +52,11 @@ final class GuestBundle {
         return dir.resolve("exec-" + n + ".pid");
     }
 
+    /** Where the terminal gate of exec number {@code n} is written for crun to open. */
+    Path execGateFile(int n) {
+        return dir.resolve("exec-" + n + ".gate");
+    }
+
     Path resourcesFile(int n) {
         return dir.resolve("resources-" + n + ".json");
     }

@@ -129,8 +129,8 @@ final class GuestSpec {
     /**
      * Whether a process gets a terminal, and its size. A size goes into the process's consoleSize: crun gives
      * an init's terminal that size before the process runs, but an exec's only after the process has started
-     * (crun's exec parent sizes the pty once it has let the process go), so the size is certain once the exec
-     * is reported started, not at its first instruction. Without a size, a consoleSize the host wrote stays.
+     * (crun's exec parent sizes the pty once it has let the process go), which is why a sized exec waits at a
+     * {@link TerminalGate}. Without a size, a consoleSize the host wrote stays.
      */
     record Terminal(boolean enabled, int rows, int columns) {
         void applyTo(ObjectNode process) {
@@ -141,6 +141,12 @@ final class GuestSpec {
                 process.putObject("consoleSize").put("height", rows).put("width", columns);
             }
         }
+    }
+
+    /** Whether an OCI process object gives its terminal a size (crun applies one only with both figures). */
+    static boolean hasConsoleSize(ObjectNode process) {
+        JsonNode size = process.path("consoleSize");
+        return size.path("height").asInt() > 0 && size.path("width").asInt() > 0;
     }
 
     /** Validates an OCI linux.resources object for crun update. */

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Starts a child with posix_spawn in a new session, default signal handling, an empty signal mask and
- * no descriptors beyond its stdio. Unlike {@link ProcessBuilder}, the caller reaps it with
+ * no descriptors beyond its stdio and those passed to it explicitly. Unlike {@link ProcessBuilder}, the caller reaps it with
  * {@link Processes#waitFor}, which tells an exit code from a signal.
  */
 public final class Spawner {
@@ -24,13 +24,41 @@ public final class Spawner {
         record Terminal(String slavePath) implements Stdio {}
     }
 
+    /** A descriptor the child gets beside its stdio, at number {@code target}: 3, then 4, and so on. */
+    public sealed interface Passed {
+        int target();
+
+        /** One of the agent's descriptors, duplicated. */
+        record Descriptor(int target, Fd fd) implements Passed {}
+
+        /** A file the child opens read-only. */
+        record ReadOnlyFile(int target, String path) implements Passed {}
+    }
+
+    private static final int O_RDONLY = 0;
     private static final int O_RDWR = 0x2;
+    private static final int FIRST_PASSED = 3;
 
     private Spawner() {}
 
     /** Returns the child's pid. */
     public static int spawn(String executable, List<String> argv, List<String> env, String cwd, Stdio stdio)
             throws IOException {
+        return spawn(executable, argv, env, cwd, stdio, List.of());
+    }
+
+    /**
+     * Returns the child's pid. Descriptors are duplicated in the order given before any file is opened, so a
+     * descriptor of the agent's that happens to have a target's number reaches its own target first.
+     */
+    public static int spawn(String executable, List<String> argv, List<String> env, String cwd, Stdio stdio,
+            List<Passed> passed) throws IOException {
+        for (int i = 0; i < passed.size(); i++) {
+            if (passed.get(i).target() != FIRST_PASSED + i) {
+                throw new IllegalArgumentException("passed descriptors must be numbered from " + FIRST_PASSED
+                        + " in order: " + passed);
+            }
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment actions = arena.allocate(Libc.Spawn.FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(Libc.Spawn.ATTR_SIZE, 16);
@@ -41,12 +69,13 @@ public final class Spawner {
                 check("posix_spawnattr_init", LIBC.posixSpawnattrInit(attrAddress));
                 try {
                     addStdio(arena, actionsAddress, stdio);
+                    addPassed(arena, actionsAddress, passed);
                     if (cwd != null && !cwd.isEmpty()) {
                         check("posix_spawn_file_actions_addchdir_np",
                                 LIBC.posixSpawnFileActionsAddChdir(actionsAddress, NativeMemory.cString(arena, cwd).address()));
                     }
                     check("posix_spawn_file_actions_addclosefrom_np",
-                            LIBC.posixSpawnFileActionsAddClosefrom(actionsAddress, 3));
+                            LIBC.posixSpawnFileActionsAddClosefrom(actionsAddress, FIRST_PASSED + passed.size()));
                     configureSignalsAndSession(arena, attrAddress);
                     MemorySegment pid = arena.allocate(4, 4);
                     int rc = LIBC.posixSpawn(pid.address(), NativeMemory.cString(arena, executable).address(), actionsAddress,
@@ -76,6 +105,20 @@ public final class Spawner {
                         NativeMemory.cString(arena, terminal.slavePath()).address(), O_RDWR, 0));
                 check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 1));
                 check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 2));
+            }
+        }
+    }
+
+    private static void addPassed(Arena arena, long actions, List<Passed> passed) throws IOException {
+        for (Passed each : passed) {
+            if (each instanceof Passed.Descriptor descriptor) {
+                check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, descriptor.fd().value(), descriptor.target()));
+            }
+        }
+        for (Passed each : passed) {
+            if (each instanceof Passed.ReadOnlyFile file) {
+                check("addopen", LIBC.posixSpawnFileActionsAddOpen(actions, file.target(),
+                        NativeMemory.cString(arena, file.path()).address(), O_RDONLY, 0));
             }
         }
     }

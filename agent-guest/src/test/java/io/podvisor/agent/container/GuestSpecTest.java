@@ -179,6 +179,16 @@ class GuestSpecTest {
         assertEquals("process_json.args must be a non-empty array", e.getMessage());
     }
 
+    @Test
+    void aConsoleSizeCountsOnlyWithBothFigures() throws Exception {
+        assertTrue(GuestSpec.hasConsoleSize(GuestSpec.execProcess(bytes("{\"args\": [\"sh\"]}"),
+                new GuestSpec.Terminal(true, 30, 90))));
+        assertFalse(GuestSpec.hasConsoleSize(GuestSpec.execProcess(bytes("{\"args\": [\"sh\"]}"),
+                new GuestSpec.Terminal(true, 0, 0))));
+        assertFalse(GuestSpec.hasConsoleSize(GuestSpec.execProcess(bytes("{\"args\": [\"sh\"],"
+                + " \"consoleSize\": {\"height\": 40, \"width\": 0}}"), new GuestSpec.Terminal(true, 0, 0))));
+    }
+
     private static String invalid(String json) {
         return assertThrows(InvalidSpecException.class, () -> GuestSpec.rewrite(bytes(json), "c", "/r", NO_SANDBOX)).getMessage();
     }

@@ -4,6 +4,7 @@ import io.podvisor.it.HostProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -12,7 +13,30 @@ import java.util.stream.Stream;
 public final class PodTraces {
     public static final Path POD_DIRS = Path.of("/run/podvisor/pods");
 
+    private static final Duration GRACE = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(200);
+
     private PodTraces() {}
+
+    /** A look for what of a pod is on the host, one line a trace. */
+    @FunctionalInterface
+    public interface Lookup {
+        List<String> traces() throws IOException;
+    }
+
+    /**
+     * Looks again every 200 ms until {@code lookup} finds nothing or 30 s have passed (a removed pod's
+     * processes may take a moment to go), and returns what it found last.
+     */
+    public static List<String> await(Lookup lookup) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + GRACE.toNanos();
+        List<String> left = lookup.traces();
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(POLL);
+            left = lookup.traces();
+        }
+        return left;
+    }
 
     /** Everything naming pod {@code podId}, and its network namespace {@code netns} if that file still exists. */
     public static List<String> of(String podId, Path netns) throws IOException {

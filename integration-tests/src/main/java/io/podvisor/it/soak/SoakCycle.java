@@ -11,7 +11,6 @@ import io.podvisor.proto.cri.v1.StopPodSandboxRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import java.util.stream.Stream;
  * remove it, stop and remove the pod; then what of the pod is left on the host.
  */
 final class SoakCycle {
-    private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(30);
     private static final List<String> SLEEPER = List.of("sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait");
 
     private SoakCycle() {}
@@ -100,14 +98,8 @@ final class SoakCycle {
     }
 
     private static List<String> awaitGone(String podId, Path netns) {
-        long deadline = System.nanoTime() + LEFTOVER_GRACE.toNanos();
         try {
-            List<String> left = PodTraces.of(podId, netns);
-            while (!left.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                left = PodTraces.of(podId, netns);
-            }
-            return left;
+            return PodTraces.await(() -> PodTraces.of(podId, netns));
         } catch (IOException e) {
             return List.of("cannot look for the pod's leftovers: " + e);
         } catch (InterruptedException e) {

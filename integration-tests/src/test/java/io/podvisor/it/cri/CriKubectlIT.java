@@ -3,7 +3,6 @@ package io.podvisor.it.cri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
@@ -15,40 +14,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What kubectl does beyond exec and logs, on podvisor pods through containerd's CRI and its streaming server,
  * on containerd 1.7 and 2.1: port-forward, attach, and the pod's stats.
  */
-@Timeout(600)
-@ParameterizedClass
-@EnumSource(ContainerdRelease.class)
-class CriKubectlIT {
+class CriKubectlIT extends OnEachContainerdRelease {
     private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(120);
     private static final long EXEC_TIMEOUT = 120;
-    private static CriTestBed bed;
-
-    @Parameter
-    ContainerdRelease release;
-
-    @BeforeParameterizedClassInvocation
-    static void start(ContainerdRelease release) throws Exception {
-        bed = CriTestBed.start(release, true);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stop() throws Exception {
-        if (bed != null) {
-            bed.close();
-            bed = null;
-        }
-    }
 
     @Test
     void portForwardReachesAnyPortOnThePodsLocalhostInTheGuest() throws Exception {

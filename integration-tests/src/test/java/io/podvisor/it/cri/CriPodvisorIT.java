@@ -32,36 +32,10 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Pods with runtime handler "podvisor" through containerd's CRI, on containerd 1.7 and 2.1: the sandbox is a VM. */
-@Timeout(600)
-@ParameterizedClass
-@EnumSource(ContainerdRelease.class)
-class CriPodvisorIT {
+class CriPodvisorIT extends OnEachContainerdRelease {
     private static final long EXEC_TIMEOUT = 120;
-    private static CriTestBed bed;
-
-    @Parameter
-    ContainerdRelease release;
-
-    @BeforeParameterizedClassInvocation
-    static void start(ContainerdRelease release) throws Exception {
-        bed = CriTestBed.start(release, true);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stop() throws Exception {
-        if (bed != null) {
-            bed.close();
-            bed = null;
-        }
-    }
 
     @Test
     void twoContainersShareTheGuestKernelThePodIpAndLocalhost() throws Exception {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -59,18 +58,8 @@ public final class PodLeftovers {
         awaitNone("a pod", PodTraces::ofAnyPod);
     }
 
-    private interface Check {
-        List<String> leftovers() throws IOException;
-    }
-
-    private static void awaitNone(String what, Check check) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        List<String> left = check.leftovers();
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            left = check.leftovers();
-        }
-        assertEquals(List.of(), left, "left behind by " + what);
+    private static void awaitNone(String what, PodTraces.Lookup lookup) throws IOException, InterruptedException {
+        assertEquals(List.of(), PodTraces.await(lookup), "left behind by " + what);
     }
 
     private static void addBridgePorts(CniBridge cni, List<String> left) throws IOException {

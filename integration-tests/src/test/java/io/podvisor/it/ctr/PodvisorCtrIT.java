@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.podvisor.it.Checkout;
 import io.podvisor.it.HostProcesses;
 import io.podvisor.it.containerd.ContainerdHarness;
@@ -37,6 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PodvisorCtrIT {
     private static final String RUNTIME = "io.containerd.podvisor.v2";
     private static final String IMAGE = "docker.io/podvisor/busybox:it";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static ContainerdHarness containerd;
     private static Ctr ctr;
 
@@ -112,6 +115,44 @@ class PodvisorCtrIT {
         String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, script.exitValue(), out);
         assertTrue(out.contains("/dev/pts/"), "the task's stdin is a terminal: " + out);
+        PodLeftovers.assertNoPodAnywhere();
+    }
+
+    @Test
+    void terminalExecHasTheSizeOfItsProcessFromItsFirstInstruction() throws Exception {
+        // A container whose process has a consoleSize (ctr run --config, on a busybox root directory); ctr tasks
+        // exec -t starts from that process, so the exec asks for a 31x97 terminal. ctr resizes it to its own
+        // terminal (40x120) only after the start: stty in the exec must still see the size it was started with.
+        Path rootfs = containerd.dir().resolve("sized-rootfs");
+        Path bin = Files.createDirectories(rootfs.resolve("bin"));
+        Files.copy(OciImages.BUSYBOX, bin.resolve("busybox"));
+        for (String applet : List.of("sh", "sleep", "stty")) {
+            Files.createLink(bin.resolve(applet), bin.resolve("busybox"));
+        }
+        for (String empty : List.of("proc", "dev", "sys", "tmp")) {
+            Files.createDirectories(rootfs.resolve(empty));
+        }
+        ObjectNode spec = (ObjectNode) JSON.readTree(ctr.run("oci", "spec").orThrow().stdout());
+        spec.putObject("root").put("path", rootfs.toString());
+        ObjectNode process = (ObjectNode) spec.get("process");
+        process.putArray("args").add("sleep").add("600");
+        process.putArray("env").add("PATH=/bin");
+        process.putObject("consoleSize").put("height", 31).put("width", 97);
+        Path config = Files.writeString(containerd.dir().resolve("sized-spec.json"), spec.toString());
+        ctr.run("run", "-d", "--config", config.toString(), "--runtime", RUNTIME, "pv-sized").orThrow();
+        String exec = String.join(" ", ctr.binary().toString(), "--address", containerd.address().toString(),
+                "--namespace", ctr.namespace(), "tasks", "exec", "-t", "--exec-id", "size", "pv-sized", "stty", "size");
+        Process script = new ProcessBuilder("script", "-qec", "stty rows 40 cols 120; " + exec, "/dev/null")
+                .redirectInput(ProcessBuilder.Redirect.PIPE).redirectErrorStream(true).start();
+        assertTrue(script.waitFor(3, TimeUnit.MINUTES), "ctr tasks exec -t did not finish");
+        String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, script.exitValue(), out);
+        assertEquals("31 97", out.strip(), "stty size in the exec\n" + containerd.logTail());
+
+        ctr.run("tasks", "kill", "--signal", "SIGKILL", "pv-sized").orThrow();
+        assertTrue(waitForStatus("pv-sized", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
+        ctr.run("tasks", "delete", "pv-sized").orThrow();
+        ctr.run("containers", "delete", "pv-sized").orThrow();
         PodLeftovers.assertNoPodAnywhere();
     }
 

@@ -2,6 +2,7 @@ package io.podvisor.shim.vm;
 
 import io.grpc.Status;
 import io.podvisor.proto.agent.v1.ProcessStart;
+import io.podvisor.shim.ShimLog;
 import io.podvisor.shim.agent.AgentClient;
 import io.podvisor.shim.agent.AgentException;
 import io.podvisor.shim.agent.GuestProcess;
@@ -14,7 +15,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** A container's init or exec process, running in the guest through one agent stream. */
+/**
+ * A container's init or exec process, running in the guest through one agent stream. A terminal size that
+ * comes before the start (ctr tasks exec -t resizes, then starts) is the size the process starts with: the
+ * agent gives the terminal that size before the command runs.
+ */
 final class VmProcess implements ContainerProcess {
     private static final long START_TIMEOUT_SECONDS = 60;
 
@@ -22,7 +27,10 @@ final class VmProcess implements ContainerProcess {
     private final ProcessStart start;
     private final ProcessIo io;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-    private volatile GuestProcess running;
+    private final Object terminal = new Object();
+    private GuestProcess running;
+    private int initialRows;
+    private int initialColumns;
     private volatile int pid;
 
     VmProcess(AgentClient agent, ProcessStart start, ProcessIo io) {
@@ -38,8 +46,13 @@ final class VmProcess implements ContainerProcess {
 
     @Override
     public int start() throws TaskException {
-        GuestProcess process = agent.start(start, io.stdin(), io.stdout(), io.stderr());
-        running = process;
+        GuestProcess process;
+        synchronized (terminal) {
+            ProcessStart sized = initialRows > 0 && initialColumns > 0
+                    ? start.toBuilder().setRows(initialRows).setColumns(initialColumns).build() : start;
+            process = agent.start(sized, io.stdin(), io.stdout(), io.stderr());
+            running = process;
+        }
         process.exit().whenComplete((status, failure) -> {
             if (failure != null) {
                 exit.completeExceptionally(failure);
@@ -71,9 +84,16 @@ final class VmProcess implements ContainerProcess {
 
     @Override
     public void resizePty(int width, int height) throws TaskException {
-        GuestProcess process = running;
-        if (process == null) {
-            throw TaskException.failedPrecondition(describe() + " is not running");
+        GuestProcess process;
+        synchronized (terminal) {
+            if (running == null) {
+                initialRows = height;
+                initialColumns = width;
+                ShimLog.forId(start.getContainerId()).info(describe() + ": terminal " + width + "x" + height
+                        + " before the start, which it starts with");
+                return;
+            }
+            process = running;
         }
         process.resize(height, width);
     }

@@ -1,11 +1,16 @@
 package io.podvisor.it.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
+import io.podvisor.proto.cri.v1.ListMetricDescriptorsRequest;
+import io.podvisor.proto.cri.v1.ListPodSandboxMetricsRequest;
 import io.podvisor.proto.cri.v1.ListPodSandboxStatsRequest;
 import io.podvisor.proto.cri.v1.PodSandboxStats;
 import io.podvisor.proto.cri.v1.PodSandboxStatsFilter;
@@ -17,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What kubectl does beyond exec and logs, on podvisor pods through containerd's CRI and its streaming server,
- * on containerd 1.7 and 2.1: port-forward, attach, and the pod's stats.
+ * on containerd 1.7 and 2.1: port-forward, attach, and the pod's stats and metrics.
  */
 class CriKubectlIT extends OnEachContainerdRelease {
     private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(120);
@@ -113,9 +118,25 @@ class CriKubectlIT extends OnEachContainerdRelease {
             assertEquals(List.of(pod.id()), bed.cri().runtime().listPodSandboxStats(ListPodSandboxStatsRequest
                     .newBuilder().setFilter(PodSandboxStatsFilter.newBuilder().setId(pod.id())).build())
                     .getStatsList().stream().map(s -> s.getAttributes().getId()).toList());
+
+            // kubelet's /metrics/cadvisor replacement asks for ListMetricDescriptors and ListPodSandboxMetrics.
+            // containerd 1.7.24 (pkg/cri/server/list_pod_sandbox_metrics.go) and 2.1.9
+            // (internal/cri/server/list_pod_sandbox_metrics.go) answer both with Unimplemented for every pod,
+            // whatever the runtime: the RPCs never reach the shim. containerd 2.2.0 is the first to implement them.
+            assertUnimplemented("ListPodSandboxMetrics", () -> bed.cri().runtime()
+                    .listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance()));
+            assertUnimplemented("ListMetricDescriptors", () -> bed.cri().runtime()
+                    .listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()));
         } finally {
             HostCgroups.remove(parent);
         }
+    }
+
+    private void assertUnimplemented(String rpc, Runnable call) {
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, call::run,
+                rpc + " on " + release);
+        assertEquals(Status.Code.UNIMPLEMENTED, refused.getStatus().getCode(), rpc + " on " + release + ": " + refused);
+        assertEquals("method " + rpc + " not implemented", refused.getStatus().getDescription(), release.toString());
     }
 
     private static ContainerStatus await(CriPod pod, String containerId) throws InterruptedException {

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.podvisor.hypervisor.Vmm;
-import io.podvisor.hypervisor.vsock.HybridVsock;
 import io.podvisor.proto.agent.v1.GuestInfo;
 import io.podvisor.proto.agent.v1.ProcessExit;
 import io.podvisor.proto.agent.v1.ProcessStart;
 import io.podvisor.shim.agent.AgentClient;
 import io.podvisor.shim.agent.AgentException;
 import io.podvisor.shim.agent.GuestAgent;
+import io.podvisor.shim.agent.HybridVsock;
 import io.podvisor.shim.agent.Versions;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,13 @@
 package io.podvisor.shim;
 
+import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
+import static io.podvisor.hypervisor.os.Libc.O_NONBLOCK;
+import static io.podvisor.hypervisor.os.Libc.O_RDWR;
+import static io.podvisor.hypervisor.os.Libc.O_WRONLY;
+
+import io.podvisor.hypervisor.os.ErrnoException;
+import io.podvisor.hypervisor.os.NativeMemory;
 import io.podvisor.shim.events.ForwardingEventPublisher;
 import io.podvisor.shim.task.Sandbox;
 import io.podvisor.shim.task.TaskService;
@@ -7,6 +15,7 @@ import io.podvisor.shim.ttrpc.TtrpcClient;
 import io.podvisor.shim.ttrpc.TtrpcServer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,13 +97,13 @@ final class ShimServer {
     private static void detach(ShimContext context) {
         String problem = null;
         try {
-            Posix.setsid();
+            ErrnoException.check(LIBC.setsid(), "setsid");
         } catch (IOException e) {
             problem = "cannot start a new session: " + e.getMessage();
         }
         Path logFifo = context.bundle().resolve("log");
         boolean logged = Files.exists(logFifo)
-                && redirect(logFifo.toString(), 2, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+                && redirect(logFifo.toString(), 2, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (!logged) {
             redirect("/dev/null", 2);
         }
@@ -105,15 +114,22 @@ final class ShimServer {
     }
 
     private static void redirect(String path, int target) {
-        redirect(path, target, Posix.O_RDWR | Posix.O_CLOEXEC);
+        redirect(path, target, O_RDWR | O_CLOEXEC);
     }
 
+    /** Points {@code target} (0, 1 or 2) at {@code path}, opened with {@code flags}; false if that fails. */
     private static boolean redirect(String path, int target, int flags) {
-        try {
-            Posix.moveFd(Posix.open(path, flags), target);
-            return true;
-        } catch (IOException e) {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = LIBC.open(NativeMemory.cString(arena, path), flags, 0);
+        }
+        if (fd < 0) {
             return false;
         }
+        int moved = LIBC.dup2(fd, target);
+        if (fd != target) {
+            LIBC.close(fd);
+        }
+        return moved >= 0;
     }
 }

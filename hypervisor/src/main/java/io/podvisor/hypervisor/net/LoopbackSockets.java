@@ -1,30 +1,25 @@
 package io.podvisor.hypervisor.net;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
+import static io.podvisor.hypervisor.os.Libc.O_RDONLY;
 
 import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.os.ErrnoException;
+import io.podvisor.hypervisor.os.NativeMemory;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The two socket calls port forwarding needs that Java has no API for, through FFM: a TCP socket
- * created in another network namespace (the pod's, where containerd dials), and the destination a
- * connection had before netfilter redirected it ({@code SO_ORIGINAL_DST}).
+ * The two socket calls port forwarding needs that Java has no API for, through
+ * {@link io.podvisor.hypervisor.os.Libc}: a TCP socket created in another network namespace (the pod's, where
+ * containerd dials), and the destination a connection had before netfilter redirected it ({@code SO_ORIGINAL_DST}).
  */
 public final class LoopbackSockets {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int AF_INET = 2;
     private static final int SOCK_STREAM = 1;
@@ -35,27 +30,7 @@ public final class LoopbackSockets {
     /** struct sockaddr_in: family (2), port (2, big-endian), address (4), padding (8). */
     private static final int SOCKADDR_IN_SIZE = 16;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN = find("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle SETNS = find("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SOCKET = find("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = find("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle CLOSE = find("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
-
     private LoopbackSockets() {
-    }
-
-    private static MethodHandle find(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = Linker.Option.captureCallState("errno");
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, options);
     }
 
     /**
@@ -83,51 +58,32 @@ public final class LoopbackSockets {
         }
     }
 
-    private static int createIn(Path netns) throws Throwable {
+    private static int createIn(Path netns) throws ErrnoException {
+        int nsFd;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = arena.allocate(CAPTURE);
-            int nsFd = check((int) OPEN.invokeExact(errno, arena.allocateFrom(netns.toString()), O_RDONLY | O_CLOEXEC),
-                    errno, "open");
-            try {
-                check((int) SETNS.invokeExact(errno, nsFd, CLONE_NEWNET), errno, "setns");
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(errno, nsFd);
-            }
-            return check((int) SOCKET.invokeExact(errno, AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
-                    errno, "socket");
+            nsFd = ErrnoException.check(
+                    LIBC.open(NativeMemory.cString(arena, netns.toString()), O_RDONLY | O_CLOEXEC, 0), "open");
         }
+        try {
+            ErrnoException.check(LIBC.setns(nsFd, CLONE_NEWNET), "setns");
+        } finally {
+            LIBC.close(nsFd);
+        }
+        return ErrnoException.check(LIBC.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket");
     }
 
     /** The port a connection accepted on {@code fd} was made to before netfilter redirected it. */
     public static int originalDestinationPort(int fd) throws VmmException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = arena.allocate(CAPTURE);
-            MemorySegment address = arena.allocate(SOCKADDR_IN_SIZE);
-            MemorySegment length = arena.allocate(JAVA_INT);
-            length.set(JAVA_INT, 0, SOCKADDR_IN_SIZE);
-            check((int) GETSOCKOPT.invokeExact(errno, fd, SOL_IP, SO_ORIGINAL_DST, address, length), errno,
+            MemorySegment address = arena.allocate(SOCKADDR_IN_SIZE, 4);
+            MemorySegment length = arena.allocate(4, 4);
+            NativeMemory.view(length).putInt(0, SOCKADDR_IN_SIZE);
+            ErrnoException.check(LIBC.getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, address.address(), length.address()),
                     "getsockopt(SO_ORIGINAL_DST)");
-            return (Byte.toUnsignedInt(address.get(JAVA_BYTE, 2)) << 8) | Byte.toUnsignedInt(address.get(JAVA_BYTE, 3));
-        } catch (VmmException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new VmmException("getsockopt(SO_ORIGINAL_DST) failed: " + t, t);
-        }
-    }
-
-    private static int check(int result, MemorySegment errno, String call) throws VmmException {
-        if (result < 0) {
-            int code = (int) ERRNO.get(errno, 0L);
-            throw new VmmException(call + ": " + strerror(code));
-        }
-        return result;
-    }
-
-    private static String strerror(int errno) {
-        try {
-            return ((MemorySegment) STRERROR.invokeExact(errno)).reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
+            ByteBuffer sockaddr = address.asByteBuffer();
+            return (Byte.toUnsignedInt(sockaddr.get(2)) << 8) | Byte.toUnsignedInt(sockaddr.get(3));
+        } catch (ErrnoException e) {
+            throw new VmmException(e.getMessage(), e);
         }
     }
 }

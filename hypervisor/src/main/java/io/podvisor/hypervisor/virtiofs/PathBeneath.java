@@ -1,15 +1,15 @@
 package io.podvisor.hypervisor.virtiofs;
 
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.EEXIST;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.ENOENT;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_CLOEXEC;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_CREAT;
+import static io.podvisor.hypervisor.os.Libc.EEXIST;
+import static io.podvisor.hypervisor.os.Libc.ENOENT;
+import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
+import static io.podvisor.hypervisor.os.Libc.O_CREAT;
+import static io.podvisor.hypervisor.os.Libc.O_EXCL;
+import static io.podvisor.hypervisor.os.Libc.O_WRONLY;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_DIRECTORY;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_EXCL;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_PATH;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_WRONLY;
 
-import io.podvisor.hypervisor.virtiofs.MountSyscalls.SyscallException;
+import io.podvisor.hypervisor.os.ErrnoException;
 import java.nio.file.Path;
 
 /**
@@ -28,7 +28,7 @@ final class PathBeneath {
     }
 
     /** An O_PATH fd for {@code relative} under {@code root}; the caller closes it. */
-    static int open(Path root, Path relative, Create create) throws SyscallException {
+    static int open(Path root, Path relative, Create create) throws ErrnoException {
         int current = MountSyscalls.openDirectory(root);
         try {
             for (int i = 0; i < relative.getNameCount(); i++) {
@@ -40,18 +40,18 @@ final class PathBeneath {
                 current = next;
             }
             return current;
-        } catch (SyscallException | RuntimeException e) {
+        } catch (ErrnoException | RuntimeException e) {
             MountSyscalls.close(current);
             throw e;
         }
     }
 
-    private static int step(int dirFd, String name, boolean directory, Create create) throws SyscallException {
+    private static int step(int dirFd, String name, boolean directory, Create create) throws ErrnoException {
         int flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
         try {
             return MountSyscalls.openBeneath(dirFd, name, flags, 0);
-        } catch (SyscallException e) {
-            if (e.errno != ENOENT || create == Create.NOTHING) {
+        } catch (ErrnoException e) {
+            if (e.errno() != ENOENT || create == Create.NOTHING) {
                 throw e;
             }
         }
@@ -61,8 +61,8 @@ final class PathBeneath {
             } else {
                 MountSyscalls.close(MountSyscalls.openBeneath(dirFd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
             }
-        } catch (SyscallException e) {
-            if (e.errno != EEXIST) {
+        } catch (ErrnoException e) {
+            if (e.errno() != EEXIST) {
                 throw e;
             }
         }

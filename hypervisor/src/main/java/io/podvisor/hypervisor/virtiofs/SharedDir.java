@@ -1,16 +1,16 @@
 package io.podvisor.hypervisor.virtiofs;
 
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.ELOOP;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.ENOENT;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.ENOSYS;
-import static io.podvisor.hypervisor.virtiofs.MountSyscalls.EINVAL;
+import static io.podvisor.hypervisor.os.Libc.ELOOP;
+import static io.podvisor.hypervisor.os.Libc.ENOENT;
+import static io.podvisor.hypervisor.os.Libc.ENOSYS;
+import static io.podvisor.hypervisor.os.Libc.EINVAL;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MNT_DETACH;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MS_BIND;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MS_PRIVATE;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MS_SHARED;
 
 import io.podvisor.hypervisor.VmmException;
-import io.podvisor.hypervisor.virtiofs.MountSyscalls.SyscallException;
+import io.podvisor.hypervisor.os.ErrnoException;
 import io.podvisor.hypervisor.virtiofs.PathBeneath.Create;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -74,7 +74,7 @@ public final class SharedDir implements AutoCloseable {
         }
         try {
             MountSyscalls.mount(real.toString(), real, null, MS_BIND, null);
-        } catch (SyscallException e) {
+        } catch (ErrnoException e) {
             throw new VmmException("pod " + podId + ": cannot bind the shared directory " + real
                     + " onto itself: " + e.getMessage() + "; the shim needs root (CAP_SYS_ADMIN)", e);
         }
@@ -82,7 +82,7 @@ public final class SharedDir implements AutoCloseable {
             // Private first: a peer group of its own, not the parent's (which on systemd hosts is /).
             MountSyscalls.mount(null, real, null, MS_PRIVATE, null);
             MountSyscalls.mount(null, real, null, MS_SHARED, null);
-        } catch (SyscallException e) {
+        } catch (ErrnoException e) {
             detachQuietly(real);
             throw new VmmException("pod " + podId + ": cannot make " + real + " a shared mount: " + e.getMessage(), e);
         }
@@ -110,7 +110,7 @@ public final class SharedDir implements AutoCloseable {
         int target = openTarget(rel, kind, "bind " + hostPath + " at");
         try {
             MountSyscalls.bindTree(hostPath, target, readOnly);
-        } catch (SyscallException e) {
+        } catch (ErrnoException e) {
             throw failure("cannot bind " + hostPath + " at " + dir.resolve(rel) + (readOnly ? " read-only" : ""), e);
         } finally {
             MountSyscalls.close(target);
@@ -169,7 +169,7 @@ public final class SharedDir implements AutoCloseable {
                         + " bytes, more than mount(2) takes (" + MAX_MOUNT_DATA + "); the image has too many layers");
             }
             MountSyscalls.mount(mount.source(), fdPath(target), mount.type(), options.flags(), options.data());
-        } catch (SyscallException e) {
+        } catch (ErrnoException e) {
             throw failure(what + " (options " + String.join(",", mount.options()) + ")", e);
         }
     }
@@ -242,17 +242,17 @@ public final class SharedDir implements AutoCloseable {
         int fd;
         try {
             fd = PathBeneath.open(root, root.relativize(mountPoint), Create.NOTHING);
-        } catch (SyscallException e) {
-            if (e.errno == ENOENT) {
+        } catch (ErrnoException e) {
+            if (e.errno() == ENOENT) {
                 return; // Gone with a mount above it.
             }
             throw new VmmException("pod " + podId + ": cannot reach mount point " + mountPoint + " to unmount it: "
-                    + e.getMessage() + (e.errno == ELOOP ? "; a symbolic link is in the way (made in the guest?); not following it" : ""), e);
+                    + e.getMessage() + (e.errno() == ELOOP ? "; a symbolic link is in the way (made in the guest?); not following it" : ""), e);
         }
         try {
             MountSyscalls.umount2(fdPath(fd), MNT_DETACH);
-        } catch (SyscallException e) {
-            if (e.errno != EINVAL) { // EINVAL: no longer a mount point.
+        } catch (ErrnoException e) {
+            if (e.errno() != EINVAL) { // EINVAL: no longer a mount point.
                 throw new VmmException("pod " + podId + ": cannot unmount " + mountPoint + ": " + e.getMessage(), e);
             }
         } finally {
@@ -263,7 +263,7 @@ public final class SharedDir implements AutoCloseable {
     private static void detachQuietly(Path mountPoint) {
         try {
             MountSyscalls.umount2(mountPoint, MNT_DETACH);
-        } catch (SyscallException ignored) {
+        } catch (ErrnoException ignored) {
             // Not mounted any more; whatever is left is reported by requireNothingMounted.
         }
     }
@@ -345,15 +345,15 @@ public final class SharedDir implements AutoCloseable {
     private int openTarget(Path rel, Create kind, String what) throws VmmException {
         try {
             return PathBeneath.open(dir, rel, kind);
-        } catch (SyscallException e) {
+        } catch (ErrnoException e) {
             throw failure("cannot " + what + " " + dir.resolve(rel), e);
         }
     }
 
-    private VmmException failure(String what, SyscallException e) {
-        String hint = switch (e.errno) {
+    private VmmException failure(String what, ErrnoException e) {
+        String hint = switch (e.errno()) {
             case ENOSYS -> "; this needs Linux 5.12 or later (open_tree, mount_setattr, openat2)";
-            case ELOOP -> e.call.equals("openat2") ? "; a symbolic link is in the way (made in the guest?); not following it" : "";
+            case ELOOP -> e.call().equals("openat2") ? "; a symbolic link is in the way (made in the guest?); not following it" : "";
             default -> "";
         };
         return new VmmException("pod " + podId + ": " + what + ": " + e.getMessage() + hint, e);

@@ -14,7 +14,7 @@ import io.podvisor.hypervisor.vsock.vhostuser.VhostUserServer;
  * the way Cloud Hypervisor and Firecracker do ("hybrid vsock"):
  * <ul>
  * <li>host to guest: connect to {@code hybridSocket}, write {@code CONNECT <port>\n}, read
- *     {@code OK <hostport>\n}, then the stream is the guest's port (see {@link HybridVsock});</li>
+ *     {@code OK <hostport>\n}, then the stream is the guest's port (the shim's agent client does this);</li>
  * <li>guest to host: the guest's connection to CID 2 port P is connected to the unix socket
  *     {@code <hybridSocket>_P}; if nothing listens there the guest gets a reset.</li>
  * </ul>

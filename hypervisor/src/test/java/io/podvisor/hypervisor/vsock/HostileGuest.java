@@ -262,7 +262,7 @@ final class HostileGuest {
     /** A broken device turns host clients away at once instead of letting them wait for a guest that cannot answer. */
     private void requireRefusesHostClients() {
         long start = System.nanoTime();
-        try (SocketChannel c = HybridVsock.connect(hybridSocket, 1024, Duration.ofSeconds(5))) {
+        try (SocketChannel c = HybridClient.connect(hybridSocket, 1024, Duration.ofSeconds(5))) {
             throw new AssertionError("a host client got through to a guest that broke its TX ring");
         } catch (IOException expected) {
             long millis = (System.nanoTime() - start) / 1_000_000;

@@ -17,7 +17,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.podvisor.hypervisor.vsock.packet.VsockHeader;
-import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.os.Eventfd;
+import io.podvisor.hypervisor.os.SharedMemory;
+import io.podvisor.hypervisor.os.PollFds;
 import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -25,6 +27,8 @@ import org.newsclub.net.unix.FileDescriptorCast;
 
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * Plays QEMU and a guest kernel against the backend, with real parts: a vhost-user client on the
@@ -76,12 +80,12 @@ final class SimulatedGuest implements AutoCloseable {
         socket.connect(AFUNIXSocketAddress.of(vhostUserSocket));
         in = socket.getInputStream();
         out = socket.getOutputStream();
-        memfd = Libc.memfdCreate("simulated-guest-ram", RAM_SIZE);
-        mapping = Libc.mmapShared(memfd, RAM_SIZE);
+        memfd = SharedMemory.memfd("simulated-guest-ram", RAM_SIZE);
+        mapping = SharedMemory.map(memfd, RAM_SIZE);
         ram = MemorySegment.ofAddress(mapping).reinterpret(RAM_SIZE);
         for (int q = 0; q < 2; q++) {
-            kick[q] = Libc.eventfd(Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-            call[q] = Libc.eventfd(Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            kick[q] = Eventfd.create(Eventfd.EFD_CLOEXEC | Eventfd.EFD_NONBLOCK);
+            call[q] = Eventfd.create(Eventfd.EFD_CLOEXEC | Eventfd.EFD_NONBLOCK);
         }
         rxq = new DriverQueue(ram, RAM_GPA, RAM_GPA + RXQ, QUEUE_SIZE);
         txq = new DriverQueue(ram, RAM_GPA, RAM_GPA + TXQ, QUEUE_SIZE);
@@ -93,7 +97,7 @@ final class SimulatedGuest implements AutoCloseable {
         for (int i = 0; i < RX_BUFFERS; i++) {
             postRx(i);
         }
-        Libc.eventfdSignal(kick[0]);
+        Eventfd.signal(kick[0]);
     }
 
     // ---- vhost-user front-end ----
@@ -154,7 +158,7 @@ final class SimulatedGuest implements AutoCloseable {
         for (int i = 0; i < RX_BUFFERS; i++) {
             postRx(i);
         }
-        Libc.eventfdSignal(kick[0]);
+        Eventfd.signal(kick[0]);
     }
 
     /** Like {@link #resetDevice()} but posts no RX buffers: the caller drives both rings by hand. */
@@ -179,7 +183,7 @@ final class SimulatedGuest implements AutoCloseable {
     }
 
     void kick(int queue) {
-        Libc.eventfdSignal(kick[queue]);
+        Eventfd.signal(kick[queue]);
     }
 
     /** The guest's RAM, offset 0 being guest physical address {@link #RAM_GPA}. */
@@ -273,7 +277,7 @@ final class SimulatedGuest implements AutoCloseable {
                 : txq.post(new DriverQueue.Buffer(RAM_GPA + at, VsockHeader.SIZE, false),
                         new DriverQueue.Buffer(RAM_GPA + at + VsockHeader.SIZE, payload.length, false));
         txSlotOfHead.put(head, slot);
-        Libc.eventfdSignal(kick[1]);
+        Eventfd.signal(kick[1]);
         reclaimTx();
     }
 
@@ -341,18 +345,17 @@ final class SimulatedGuest implements AutoCloseable {
             reposted = true;
         }
         if (reposted) {
-            Libc.eventfdSignal(kick[0]);
+            Eventfd.signal(kick[0]);
         }
     }
 
     /** Waits for the device to signal queue {@code queue}'s call eventfd. */
     private void await(int queue, Duration timeout) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollfd = arena.allocate(Libc.POLLFD);
-            pollfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, call[queue]);
-            pollfd.set(JAVA_SHORT, 4, (short) Libc.POLLIN);
-            Libc.poll(pollfd, 1, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-            Libc.eventfdDrain(call[queue]);
+            PollFds pollfd = new PollFds(arena, 1);
+            pollfd.set(0, call[queue], PollFds.POLLIN);
+            pollfd.poll(1, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+            Eventfd.drain(call[queue]);
         }
     }
 
@@ -369,11 +372,11 @@ final class SimulatedGuest implements AutoCloseable {
     public void close() throws IOException {
         socket.close();
         for (int q = 0; q < 2; q++) {
-            Libc.close(kick[q]);
-            Libc.close(call[q]);
+            LIBC.closeQuietly(kick[q]);
+            LIBC.closeQuietly(call[q]);
         }
-        Libc.munmap(mapping, RAM_SIZE);
-        Libc.close(memfd);
+        SharedMemory.unmap(mapping, RAM_SIZE);
+        LIBC.closeQuietly(memfd);
     }
 
     static byte[] bytes(String s) {

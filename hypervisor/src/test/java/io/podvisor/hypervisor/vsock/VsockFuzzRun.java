@@ -105,7 +105,7 @@ final class VsockFuzzRun implements AutoCloseable {
     /** Host clients dialling the fuzzed guest, which may answer, refuse, or never answer. */
     private void dialGuest(int port) {
         Thread.ofVirtual().start(() -> {
-            try (SocketChannel c = HybridVsock.connect(dir.resolve("a.vsock"), port, Duration.ofMillis(500))) {
+            try (SocketChannel c = HybridClient.connect(dir.resolve("a.vsock"), port, Duration.ofMillis(500))) {
                 c.write(ByteBuffer.allocate(100));
             } catch (IOException ignored) {
                 // refused or timed out: the guest is hostile
@@ -159,7 +159,7 @@ final class VsockFuzzRun implements AutoCloseable {
     private static void echo(SimulatedGuest guest, Path hybrid, String what) throws Exception {
         CompletableFuture<SocketChannel> client = CompletableFuture.supplyAsync(() -> {
             try {
-                return HybridVsock.connect(hybrid, ECHO_PORT, WAIT);
+                return HybridClient.connect(hybrid, ECHO_PORT, WAIT);
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }

@@ -12,7 +12,6 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.podvisor.hypervisor.vsock.HybridVsock;
 import io.grpc.stub.StreamObserver;
 import io.podvisor.proto.agent.v1.AgentEvent;
 import io.podvisor.proto.agent.v1.AgentGrpc;

@@ -3,13 +3,13 @@ package io.podvisor.hypervisor.vsock.device;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.os.Eventfd;
+import io.podvisor.hypervisor.os.Libc;
+import io.podvisor.hypervisor.os.PollFds;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * One platform thread that polls the queues' kick eventfds and tells the device loop when the
@@ -35,7 +35,7 @@ final class KickWatcher implements AutoCloseable {
         this.onKick = onKick;
         this.requested = new int[queues];
         Arrays.fill(requested, -1);
-        this.wakeFd = Libc.eventfd(Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        this.wakeFd = Eventfd.create(Eventfd.EFD_CLOEXEC | Eventfd.EFD_NONBLOCK);
         this.thread = Thread.ofPlatform().name("vsock-kick-" + vmName).daemon().unstarted(this::run);
         thread.start();
     }
@@ -44,7 +44,7 @@ final class KickWatcher implements AutoCloseable {
     void watch(int queue, int fd) {
         synchronized (this) {
             if (closing) {
-                Libc.close(fd);
+                LIBC.closeQuietly(fd);
                 return;
             }
             int old = requested[queue];
@@ -55,7 +55,7 @@ final class KickWatcher implements AutoCloseable {
                 pendingClose = appendFd(pendingClose, old);
             }
         }
-        Libc.eventfdSignal(wakeFd);
+        Eventfd.signal(wakeFd);
     }
 
     private boolean isWatchedElsewhere(int fd) {
@@ -77,7 +77,7 @@ final class KickWatcher implements AutoCloseable {
         int[] watched = new int[0];
         int[] queueOf = new int[0];
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollfds = arena.allocate(Libc.POLLFD, requested.length + 1);
+            PollFds pollfds = new PollFds(arena, requested.length + 1);
             while (!closing) {
                 int[] toClose;
                 synchronized (this) {
@@ -99,35 +99,30 @@ final class KickWatcher implements AutoCloseable {
                     pendingClose = new int[0];
                 }
                 for (int fd : toClose) {
-                    Libc.close(fd);
+                    LIBC.closeQuietly(fd);
                 }
-                pollfds.set(JAVA_INT, 0, wakeFd);
-                pollfds.set(JAVA_SHORT, 4, (short) Libc.POLLIN);
-                pollfds.set(JAVA_SHORT, 6, (short) 0);
+                pollfds.set(0, wakeFd, PollFds.POLLIN);
                 for (int i = 0; i < watched.length; i++) {
-                    long at = 8L * (i + 1);
-                    pollfds.set(JAVA_INT, at, watched[i]);
-                    pollfds.set(JAVA_SHORT, at + 4, (short) Libc.POLLIN);
-                    pollfds.set(JAVA_SHORT, at + 6, (short) 0);
+                    pollfds.set(i + 1, watched[i], PollFds.POLLIN);
                 }
-                int ready = Libc.poll(pollfds, watched.length + 1, -1);
+                int ready = pollfds.poll(watched.length + 1, -1);
                 if (ready == -Libc.EINTR) {
                     continue;
                 }
                 if (ready < 0) {
-                    LOG.log(Level.ERROR, "vm {0}: polling vsock kick fds failed: {1}", vmName, Libc.strerror(-ready));
+                    LOG.log(Level.ERROR, "vm {0}: polling vsock kick fds failed: {1}", vmName, LIBC.strerror(-ready));
                     return;
                 }
-                if ((pollfds.get(JAVA_SHORT, 6) & Libc.POLLIN) != 0) {
-                    Libc.eventfdDrain(wakeFd);
+                if ((pollfds.revents(0) & PollFds.POLLIN) != 0) {
+                    Eventfd.drain(wakeFd);
                 }
                 boolean kicked = false;
                 for (int i = 0; i < watched.length; i++) {
-                    short revents = pollfds.get(JAVA_SHORT, 8L * (i + 1) + 6);
-                    if ((revents & Libc.POLLIN) != 0) {
-                        Libc.eventfdDrain(watched[i]);
+                    short revents = pollfds.revents(i + 1);
+                    if ((revents & PollFds.POLLIN) != 0) {
+                        Eventfd.drain(watched[i]);
                         kicked = true;
-                    } else if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0) {
+                    } else if ((revents & (PollFds.POLLERR | PollFds.POLLHUP | PollFds.POLLNVAL)) != 0) {
                         LOG.log(Level.WARNING, "vm {0}: kick fd of queue {1} failed (revents 0x{2}); no longer watched",
                                 vmName, queueOf[i], Integer.toHexString(revents));
                         synchronized (this) {
@@ -147,11 +142,11 @@ final class KickWatcher implements AutoCloseable {
             synchronized (this) {
                 closing = true;
                 for (int q = 0; q < requested.length; q++) {
-                    Libc.close(requested[q]);
+                    LIBC.closeQuietly(requested[q]);
                     requested[q] = -1;
                 }
                 for (int fd : pendingClose) {
-                    Libc.close(fd);
+                    LIBC.closeQuietly(fd);
                 }
                 pendingClose = new int[0];
             }
@@ -161,14 +156,14 @@ final class KickWatcher implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        Libc.eventfdSignal(wakeFd);
+        Eventfd.signal(wakeFd);
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (!thread.isAlive()) {
-            Libc.close(wakeFd);
+            LIBC.closeQuietly(wakeFd);
         } else {
             LOG.log(Level.WARNING, "vm {0}: vsock kick thread did not stop", vmName);
         }

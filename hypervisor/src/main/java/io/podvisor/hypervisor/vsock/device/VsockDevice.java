@@ -19,7 +19,8 @@ import java.util.concurrent.TimeoutException;
 import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
 import io.podvisor.hypervisor.vsock.packet.RxBuffer;
 import io.podvisor.hypervisor.vsock.packet.TxPacket;
-import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.os.Eventfd;
+import io.podvisor.hypervisor.os.Libc;
 import io.podvisor.hypervisor.vsock.vhostuser.VhostUserDevice;
 import io.podvisor.hypervisor.vsock.virtq.BadChainException;
 import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;
@@ -27,6 +28,8 @@ import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 import io.podvisor.hypervisor.vsock.virtq.VirtqueueException;
+
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * The virtio-vsock device: its three virtqueues (RX 0, TX 1, event 2) over the guest's shared
@@ -193,11 +196,11 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
     public void setCall(int queue, int fd) {
         boolean ran = run(() -> {
             Ring r = rings[queue];
-            Libc.close(r.callFd);
+            LIBC.closeQuietly(r.callFd);
             r.callFd = fd;
         });
         if (!ran) {
-            Libc.close(fd);
+            LIBC.closeQuietly(fd);
         }
     }
 
@@ -223,7 +226,7 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
         repaired();
         for (int q = 0; q < QUEUES; q++) {
             deactivate(q);
-            Libc.close(rings[q].callFd);
+            LIBC.closeQuietly(rings[q].callFd);
             rings[q] = new Ring();
         }
         if (memory != null) {
@@ -489,9 +492,9 @@ public final class VsockDevice implements VhostUserDevice, AutoCloseable {
 
     private void interrupt(Ring ring) {
         if (ring.callFd >= 0) {
-            long rc = Libc.eventfdSignal(ring.callFd);
+            long rc = Eventfd.signal(ring.callFd);
             if (rc < 0 && rc != -Libc.EAGAIN) {
-                LOG.log(Level.WARNING, "vm {0}: signalling the guest failed: {1}", vmName, Libc.strerror((int) -rc));
+                LOG.log(Level.WARNING, "vm {0}: signalling the guest failed: {1}", vmName, LIBC.strerror((int) -rc));
             }
         }
     }

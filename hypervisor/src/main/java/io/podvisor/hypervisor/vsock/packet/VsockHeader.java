@@ -1,8 +1,8 @@
 package io.podvisor.hypervisor.vsock.packet;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import io.podvisor.hypervisor.vsock.virtq.GuestBytes;
 
 /**
  * The 44-byte little-endian header in front of every virtio-vsock packet. Ports and counters are
@@ -29,28 +29,26 @@ public record VsockHeader(long srcCid, long dstCid, int srcPort, int dstPort, in
     /** SHUTDOWN flag: the sender will send no more data. */
     public static final int SHUTDOWN_SEND = 2;
 
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
+    /** Reads a header from the first {@link #SIZE} bytes of {@code s}. */
     public static VsockHeader decode(MemorySegment s) {
-        return new VsockHeader(
-                s.get(U64, 0), s.get(U64, 8), s.get(U32, 16), s.get(U32, 20), s.get(U32, 24),
-                Short.toUnsignedInt(s.get(U16, 28)), Short.toUnsignedInt(s.get(U16, 30)),
-                s.get(U32, 32), s.get(U32, 36), s.get(U32, 40));
+        GuestBytes b = GuestBytes.of(s, 0, SIZE);
+        return new VsockHeader(b.u64(0), b.u64(8), b.u32(16), b.u32(20), b.u32(24), b.u16(28), b.u16(30),
+                b.u32(32), b.u32(36), b.u32(40));
     }
 
+    /** Writes this header into the first {@link #SIZE} bytes of {@code s}. */
     public void encode(MemorySegment s) {
-        s.set(U64, 0, srcCid);
-        s.set(U64, 8, dstCid);
-        s.set(U32, 16, srcPort);
-        s.set(U32, 20, dstPort);
-        s.set(U32, 24, len);
-        s.set(U16, 28, (short) type);
-        s.set(U16, 30, (short) op);
-        s.set(U32, 32, flags);
-        s.set(U32, 36, bufAlloc);
-        s.set(U32, 40, fwdCnt);
+        GuestBytes b = GuestBytes.of(s, 0, SIZE);
+        b.putU64(0, srcCid);
+        b.putU64(8, dstCid);
+        b.putU32(16, srcPort);
+        b.putU32(20, dstPort);
+        b.putU32(24, len);
+        b.putU16(28, type);
+        b.putU16(30, op);
+        b.putU32(32, flags);
+        b.putU32(36, bufAlloc);
+        b.putU32(40, fwdCnt);
     }
 
     public VsockHeader withLen(int newLen) {

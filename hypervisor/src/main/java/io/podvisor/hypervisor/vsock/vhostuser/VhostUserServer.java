@@ -10,11 +10,13 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.os.ErrnoException;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
+
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * Listens on the vhost-user socket for the front-end (QEMU connects as client), reads its
@@ -24,6 +26,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
 public final class VhostUserServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VhostUserServer.class.getName());
     private static final int MAX_FDS = 8;
+    private static final int F_DUPFD_CLOEXEC = 1030;
 
     private final String vmName;
     private final Path socketPath;
@@ -142,12 +145,12 @@ public final class VhostUserServer implements AutoCloseable {
         try {
             for (FileDescriptor fd : received) {
                 int raw = FileDescriptorCast.using(fd).as(Integer.class);
-                owned[count] = Libc.dupCloexec(raw);
+                owned[count] = ErrnoException.check(LIBC.fcntl(raw, F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC)");
                 count++;
             }
         } catch (IOException | RuntimeException e) {
             for (int i = 0; i < count; i++) {
-                Libc.close(owned[i]);
+                LIBC.closeQuietly(owned[i]);
             }
             throw e;
         } finally {
@@ -159,7 +162,7 @@ public final class VhostUserServer implements AutoCloseable {
         }
         if (count > MAX_FDS) {
             for (int fd : owned) {
-                Libc.close(fd);
+                LIBC.closeQuietly(fd);
             }
             throw new VhostUserException("front-end sent " + count + " fds with one message");
         }

@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
+
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * The back-end side of one vhost-user front-end connection: turns each message into calls on the
@@ -181,7 +182,7 @@ final class VhostUserSession {
                         device.setKick(queue, fd);
                     }
                     case SET_VRING_CALL -> device.setCall(queue, fd);
-                    default -> Libc.close(fd);
+                    default -> LIBC.closeQuietly(fd);
                 }
                 return null;
             }
@@ -225,7 +226,7 @@ final class VhostUserSession {
 
     private static void closeAll(int[] fds) {
         for (int fd : fds) {
-            Libc.close(fd);
+            LIBC.closeQuietly(fd);
         }
     }
 }

@@ -6,7 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.os.SharedMemory;
+
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * The guest's RAM as the front-end shared it: regions known by guest physical address and by the
@@ -34,7 +36,7 @@ public final class GuestMemory implements AutoCloseable {
     public static GuestMemory map(List<RegionSpec> specs, int[] fds) throws IOException {
         if (specs.size() != fds.length) {
             for (int fd : fds) {
-                Libc.close(fd);
+                LIBC.closeQuietly(fd);
             }
             throw new IOException("SET_MEM_TABLE has " + specs.size() + " regions but " + fds.length + " fds");
         }
@@ -44,9 +46,9 @@ public final class GuestMemory implements AutoCloseable {
             for (int i = 0; i < specs.size(); i++) {
                 RegionSpec spec = specs.get(i);
                 long length = spec.mmapOffset() + spec.size();
-                long address = Libc.mmapShared(fds[i], length);
+                long address = SharedMemory.map(fds[i], length);
                 MemorySegment whole = MemorySegment.ofAddress(address)
-                        .reinterpret(length, arena, segment -> Libc.munmap(address, length));
+                        .reinterpret(length, arena, segment -> SharedMemory.unmap(address, length));
                 regions.add(new Region(spec.guestAddress(), spec.userAddress(), spec.size(),
                         whole.asSlice(spec.mmapOffset(), spec.size())));
             }
@@ -55,7 +57,7 @@ public final class GuestMemory implements AutoCloseable {
             throw e;
         } finally {
             for (int fd : fds) {
-                Libc.close(fd);
+                LIBC.closeQuietly(fd);
             }
         }
         return new GuestMemory(arena, List.copyOf(regions));

@@ -2,13 +2,8 @@ package io.podvisor.hypervisor.vsock.virtq;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The device side of a split virtqueue (virtio 1.x, little endian, no indirect descriptors, no
@@ -23,19 +18,11 @@ public final class SplitVirtqueue {
     static final int USED_F_NO_NOTIFY = 1;
     public static final int MAX_SIZE = 32768;
 
-    private static final VarHandle U16 = JAVA_SHORT.varHandle();
-
-    static {
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new ExceptionInInitializerError("virtqueues are little endian; this host is not");
-        }
-    }
-
     private final GuestMemory memory;
     private final int size;
-    private final MemorySegment desc;
-    private final MemorySegment avail;
-    private final MemorySegment used;
+    private final GuestBytes desc;
+    private final GuestBytes avail;
+    private final GuestBytes used;
     private int nextAvail;
     private int nextUsed;
     private boolean notificationsSuppressed;
@@ -52,18 +39,18 @@ public final class SplitVirtqueue {
                 || used.byteSize() < usedRingSize(size)) {
             throw new VirtqueueException("ring areas too small for queue size " + size);
         }
-        // The guest chooses these addresses; the aligned accesses below would throw on a misaligned ring.
+        // The guest chooses these addresses; the virtio spec requires this alignment, so refuse a ring without it.
         requireAligned("descriptor table", desc, 16);
         requireAligned("available ring", avail, 2);
         requireAligned("used ring", used, 4);
         this.memory = memory;
         this.size = size;
-        this.desc = desc;
-        this.avail = avail;
-        this.used = used;
+        this.desc = GuestBytes.of(desc, 0, descTableSize(size));
+        this.avail = GuestBytes.of(avail, 0, availRingSize(size));
+        this.used = GuestBytes.of(used, 0, usedRingSize(size));
         this.nextAvail = nextAvail & 0xffff;
-        this.nextUsed = Short.toUnsignedInt((short) U16.getAcquire(used, 2L));
-        used.set(JAVA_SHORT, 0L, (short) 0);
+        this.nextUsed = this.used.u16Acquire(2);
+        this.used.putU16(0, 0);
     }
 
     private static void requireAligned(String what, MemorySegment area, int alignment) throws VirtqueueException {
@@ -96,7 +83,7 @@ public final class SplitVirtqueue {
 
     /** The next available chain, or null if the driver has made none available. */
     public DescriptorChain pop() throws VirtqueueException {
-        int availIdx = Short.toUnsignedInt((short) U16.getAcquire(avail, 2L));
+        int availIdx = avail.u16Acquire(2);
         if (availIdx == nextAvail) {
             return null;
         }
@@ -104,7 +91,7 @@ public final class SplitVirtqueue {
             throw new VirtqueueException("available index " + availIdx + " is more than " + size
                     + " ahead of " + nextAvail);
         }
-        int head = Short.toUnsignedInt(avail.get(JAVA_SHORT, 4L + 2L * (nextAvail % size)));
+        int head = avail.u16(4L + 2L * (nextAvail % size));
         nextAvail = (nextAvail + 1) & 0xffff;
         return walk(head);
     }
@@ -126,10 +113,10 @@ public final class SplitVirtqueue {
                 throw new BadChainException(head, "chain longer than the queue (a loop?)");
             }
             long offset = 16L * index;
-            long address = desc.get(JAVA_LONG, offset);
-            long length = Integer.toUnsignedLong(desc.get(JAVA_INT, offset + 8));
-            int flags = Short.toUnsignedInt(desc.get(JAVA_SHORT, offset + 12));
-            int next = Short.toUnsignedInt(desc.get(JAVA_SHORT, offset + 14));
+            long address = desc.u64(offset);
+            long length = Integer.toUnsignedLong(desc.u32(offset + 8));
+            int flags = desc.u16(offset + 12);
+            int next = desc.u16(offset + 14);
             if ((flags & DESC_F_INDIRECT) != 0) {
                 throw new BadChainException(head, "indirect descriptor, a feature not offered");
             }
@@ -156,15 +143,15 @@ public final class SplitVirtqueue {
     /** Returns a chain to the driver, {@code written} bytes written into its writable part. */
     public void addUsed(int head, int written) {
         long slot = 4L + 8L * (nextUsed % size);
-        used.set(JAVA_INT, slot, head);
-        used.set(JAVA_INT, slot + 4, written);
+        used.putU32(slot, head);
+        used.putU32(slot + 4, written);
         nextUsed = (nextUsed + 1) & 0xffff;
-        U16.setRelease(used, 2L, (short) nextUsed);
+        used.putU16Release(2, nextUsed);
     }
 
     /** Whether the driver has made chains available that {@link #pop()} has not taken. */
     public boolean hasAvailable() {
-        return Short.toUnsignedInt((short) U16.getAcquire(avail, 2L)) != nextAvail;
+        return avail.u16Acquire(2) != nextAvail;
     }
 
     /**
@@ -177,7 +164,7 @@ public final class SplitVirtqueue {
             return;
         }
         notificationsSuppressed = suppress;
-        U16.setRelease(used, 0L, (short) (suppress ? USED_F_NO_NOTIFY : 0));
+        used.putU16Release(0, suppress ? USED_F_NO_NOTIFY : 0);
         if (!suppress) {
             VarHandle.fullFence();
         }
@@ -186,6 +173,6 @@ public final class SplitVirtqueue {
     /** Whether the driver wants an interrupt for the chains just used. */
     public boolean needsInterrupt() {
         VarHandle.fullFence();
-        return (avail.get(JAVA_SHORT, 0L) & AVAIL_F_NO_INTERRUPT) == 0;
+        return (avail.u16(0) & AVAIL_F_NO_INTERRUPT) == 0;
     }
 }

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-import io.podvisor.hypervisor.vsock.sys.Libc;
+import io.podvisor.hypervisor.os.Eventfd;
+import io.podvisor.hypervisor.os.SharedMemory;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 class VhostUserSessionTest {
 
@@ -69,13 +72,13 @@ class VhostUserSessionTest {
         @Override
         public void setKick(int queue, int fd) {
             calls.add("kick " + queue + (fd >= 0 ? " fd" : " none"));
-            Libc.close(fd);
+            LIBC.closeQuietly(fd);
         }
 
         @Override
         public void setCall(int queue, int fd) {
             calls.add("call " + queue + (fd >= 0 ? " fd" : " none"));
-            Libc.close(fd);
+            LIBC.closeQuietly(fd);
         }
 
         @Override
@@ -172,8 +175,8 @@ class VhostUserSessionTest {
 
     @Test
     void kickAndCallFdsAreHandedToTheDevice() throws Exception {
-        int kick = Libc.eventfd(Libc.EFD_CLOEXEC);
-        int call = Libc.eventfd(Libc.EFD_CLOEXEC);
+        int kick = Eventfd.create(Eventfd.EFD_CLOEXEC);
+        int call = Eventfd.create(Eventfd.EFD_CLOEXEC);
         session.handle(msg(SET_VRING_KICK, 0, le(1L), kick));
         session.handle(msg(SET_VRING_CALL, 0, le(0L), call));
         session.handle(msg(SET_VRING_CALL, 0, le(0L | VRING_NOFD_MASK)));
@@ -228,7 +231,7 @@ class VhostUserSessionTest {
 
     @Test
     void memoryTableIsMappedFromTheFdsThatCameWithIt() throws Exception {
-        int memfd = Libc.memfdCreate("test-ram", 1 << 20);
+        int memfd = SharedMemory.memfd("test-ram", 1 << 20);
         byte[] table = le(1, 0, 0L, (long) (1 << 20), 0x7f1200000000L, 0L);
         assertNull(session.handle(msg(SET_MEM_TABLE, 0, table, memfd)));
         assertEquals(List.of("memory"), device.calls);
@@ -238,7 +241,7 @@ class VhostUserSessionTest {
     void aMemoryTableDescribingMoreRegionsThanFdsIsRefused() throws Exception {
         session.handle(msg(SET_PROTOCOL_FEATURES, 0, le(VhostUserSession.PROTOCOL_FEATURES)));
         byte[] table = le(2, 0, 0L, 4096L, 0x1000L, 0L, 0x1000L, 4096L, 0x2000L, 0L);
-        int memfd = Libc.memfdCreate("test-ram", 4096);
+        int memfd = SharedMemory.memfd("test-ram", 4096);
         Reply r = Reply.of(session.handle(msg(SET_MEM_TABLE, FLAG_NEED_REPLY, table, memfd)));
         assertEquals(1, r.payload().getLong(0));
         assertEquals(List.of(), device.calls);

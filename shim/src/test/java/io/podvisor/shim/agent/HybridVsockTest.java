@@ -1,4 +1,4 @@
-package io.podvisor.hypervisor.vsock;
+package io.podvisor.shim.agent;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -10,8 +10,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The blocking client against a scripted hybrid vsock server on a real unix socket. */
+/** The blocking client and the Netty handshake against a scripted hybrid vsock server on a real unix socket. */
 class HybridVsockTest {
     @TempDir
     Path dir;
@@ -115,5 +128,65 @@ class HybridVsockTest {
                 () -> HybridVsock.connect(socket, 5000, Duration.ofMillis(300)));
         assertTrue(e.getMessage().contains("within 300 ms"), e.getMessage());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3));
+    }
+
+    @Test
+    void nettyClientWithTheHandshakeHandlerSeesOnlyTheGuestsBytes() throws Exception {
+        Path socket = dir.resolve("vsock.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        CompletableFuture<String> guestSide = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (SocketChannel c = server.accept()) {
+                ByteBuffer connect = ByteBuffer.allocate("CONNECT 1024\n".length());
+                while (connect.hasRemaining() && c.read(connect) >= 0) {
+                    // the whole CONNECT line
+                }
+                // The OK line and the guest's first bytes in one write: the handler must pass "pong" on.
+                c.write(ByteBuffer.wrap("OK 1073741824\npong".getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer ping = ByteBuffer.allocate(4);
+                while (ping.hasRemaining() && c.read(ping) >= 0) {
+                    // what the pipeline wrote once active
+                }
+                guestSide.complete(new String(connect.array(), StandardCharsets.US_ASCII)
+                        + new String(ping.array(), StandardCharsets.US_ASCII));
+                c.read(ByteBuffer.allocate(1));
+            } catch (IOException e) {
+                guestSide.completeExceptionally(e);
+            }
+        });
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try {
+            LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+            Bootstrap bootstrap = new Bootstrap().group(group)
+                    .channel(EpollDomainSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(HybridVsock.handshakeHandler(1024),
+                                    new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelActive(ChannelHandlerContext ctx) {
+                                            events.add("active");
+                                            ctx.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII));
+                                        }
+
+                                        @Override
+                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                            ByteBuf b = (ByteBuf) msg;
+                                            events.add("read " + b.toString(StandardCharsets.US_ASCII));
+                                            b.release();
+                                        }
+                                    });
+                        }
+                    });
+            Channel channel = bootstrap.connect(new DomainSocketAddress(socket.toString())).sync().channel();
+            assertEquals("CONNECT 1024\nping", guestSide.get(5, TimeUnit.SECONDS));
+            assertEquals("active", events.poll(5, TimeUnit.SECONDS));
+            assertEquals("read pong", events.poll(5, TimeUnit.SECONDS));
+            channel.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.podvisor.hypervisor.vsock;
+package io.podvisor.shim.agent;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -16,7 +16,7 @@ import io.netty.channel.ChannelHandler;
 import io.podvisor.hypervisor.vsock.muxer.ConnectLine;
 
 /**
- * The host side of hybrid vsock (Cloud Hypervisor, Firecracker, and {@link VhostUserVsockBackend}):
+ * The host side of hybrid vsock (Cloud Hypervisor, Firecracker, and {@link io.podvisor.hypervisor.vsock.VhostUserVsockBackend}):
  * connect to the VM's vsock unix socket, write {@code CONNECT <port>\n}, read {@code OK <hostport>\n};
  * from then on the stream is the guest's port.
  */

@@ -1,4 +1,4 @@
-package io.podvisor.hypervisor.vsock;
+package io.podvisor.shim.agent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

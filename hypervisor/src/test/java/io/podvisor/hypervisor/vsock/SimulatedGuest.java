@@ -16,19 +16,18 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.podvisor.hypervisor.vsock.packet.VsockHeader;
 import io.podvisor.hypervisor.os.Eventfd;
-import io.podvisor.hypervisor.os.SharedMemory;
 import io.podvisor.hypervisor.os.PollFds;
+import io.podvisor.hypervisor.os.SharedMemory;
+import io.podvisor.hypervisor.vsock.packet.VsockHeader;
 import io.podvisor.hypervisor.vsock.virtq.DriverQueue;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
-import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * Plays QEMU and a guest kernel against the backend, with real parts: a vhost-user client on the

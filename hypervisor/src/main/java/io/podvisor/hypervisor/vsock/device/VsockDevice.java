@@ -16,11 +16,11 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.podvisor.hypervisor.os.Eventfd;
+import io.podvisor.hypervisor.os.Libc;
 import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
 import io.podvisor.hypervisor.vsock.packet.RxBuffer;
 import io.podvisor.hypervisor.vsock.packet.TxPacket;
-import io.podvisor.hypervisor.os.Eventfd;
-import io.podvisor.hypervisor.os.Libc;
 import io.podvisor.hypervisor.vsock.vhostuser.VhostUserDevice;
 import io.podvisor.hypervisor.vsock.virtq.BadChainException;
 import io.podvisor.hypervisor.vsock.virtq.DescriptorChain;

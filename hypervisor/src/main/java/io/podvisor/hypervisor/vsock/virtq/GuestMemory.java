@@ -6,14 +6,15 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.podvisor.hypervisor.os.SharedMemory;
+import io.podvisor.hypervisor.os.MappedFiles;
 
 import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 /**
  * The guest's RAM as the front-end shared it: regions known by guest physical address and by the
- * front-end's (QEMU's) virtual address. Segments come from one shared arena, so after
- * {@link #close()} any stale access fails with an exception instead of touching unmapped memory.
+ * front-end's (QEMU's) virtual address. On the JVM the segments come from one shared arena, so after
+ * {@link #close()} any stale access fails with an exception instead of touching unmapped memory (see
+ * {@link MappedFiles} for a native image, where the device's one thread is what keeps accesses before close).
  */
 public final class GuestMemory implements AutoCloseable {
 
@@ -24,11 +25,12 @@ public final class GuestMemory implements AutoCloseable {
     private record Region(long guestAddress, long userAddress, long size, MemorySegment segment) {
     }
 
-    private final Arena arena;
+    /** Unmaps the regions. */
+    private final Runnable release;
     private final List<Region> regions;
 
-    private GuestMemory(Arena arena, List<Region> regions) {
-        this.arena = arena;
+    private GuestMemory(Runnable release, List<Region> regions) {
+        this.release = release;
         this.regions = regions;
     }
 
@@ -40,27 +42,24 @@ public final class GuestMemory implements AutoCloseable {
             }
             throw new IOException("SET_MEM_TABLE has " + specs.size() + " regions but " + fds.length + " fds");
         }
-        Arena arena = Arena.ofShared();
+        MappedFiles mappings = new MappedFiles();
         List<Region> regions = new ArrayList<>();
         try {
             for (int i = 0; i < specs.size(); i++) {
                 RegionSpec spec = specs.get(i);
-                long length = spec.mmapOffset() + spec.size();
-                long address = SharedMemory.map(fds[i], length);
-                MemorySegment whole = MemorySegment.ofAddress(address)
-                        .reinterpret(length, arena, segment -> SharedMemory.unmap(address, length));
+                MemorySegment whole = mappings.map(fds[i], spec.mmapOffset() + spec.size());
                 regions.add(new Region(spec.guestAddress(), spec.userAddress(), spec.size(),
                         whole.asSlice(spec.mmapOffset(), spec.size())));
             }
         } catch (IOException | RuntimeException e) {
-            arena.close();
+            mappings.close();
             throw e;
         } finally {
             for (int fd : fds) {
                 LIBC.closeQuietly(fd);
             }
         }
-        return new GuestMemory(arena, List.copyOf(regions));
+        return new GuestMemory(mappings::close, List.copyOf(regions));
     }
 
     /** Wraps memory the caller laid out (tests): one region per segment, same guest and user address. */
@@ -69,7 +68,7 @@ public final class GuestMemory implements AutoCloseable {
         for (int i = 0; i < segments.length; i++) {
             regions.add(new Region(guestAddresses[i], guestAddresses[i], segments[i].byteSize(), segments[i]));
         }
-        return new GuestMemory(arena, List.copyOf(regions));
+        return new GuestMemory(arena::close, List.copyOf(regions));
     }
 
     /** The {@code length} bytes at guest physical address {@code gpa}. */
@@ -114,6 +113,6 @@ public final class GuestMemory implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        release.run();
     }
 }

@@ -11,14 +11,13 @@ import io.podvisor.hypervisor.os.SharedMemory;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import org.junit.jupiter.api.Test;
 
+import static io.podvisor.hypervisor.os.Libc.LIBC;
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import static io.podvisor.hypervisor.os.Libc.LIBC;
 
 class VhostUserSessionTest {
 

@@ -3,7 +3,7 @@
 # /etc/podvisor/config.toml, and containerd's registration of the CRI runtime handler "podvisor".
 #
 #   install/install.sh [--prefix DIR] [--root DIR] [--containerd-config FILE] [--containerd-version V]
-#                      [--image-dir DIR] [--jars DIR] [--native-shim]
+#                      [--image-dir DIR] [--jars DIR] [--native-shim | --native-shim-from DIR]
 #
 #   --prefix DIR              bin/ and lib/podvisor/ go under DIR (default /usr/local)
 #   --root DIR                write everything under DIR (a test's or image builder's root, /host in the
@@ -20,6 +20,8 @@
 #   --native-shim             containerd-shim-podvisor-v2 as a GraalVM native image instead of the JVM launcher
 #                             (opt-in; install/native-shim.sh builds it from --jars when it is missing or stale:
 #                             minutes, ~3 GB); the podvisor CLI stays on the JVM
+#   --native-shim-from DIR    as --native-shim, with the image install/native-shim.sh built into DIR (on a build
+#                             machine, say); read from this machine
 #
 # Installs <prefix>/bin/{containerd-shim-podvisor-v2,podvisor,launcher.sh}, <prefix>/lib/podvisor/ (jars
 # and uninstall.sh), with --native-shim <prefix>/lib/podvisor-native/ (the image bin/'s shim links to),
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
         --image-dir) image_src=${2:?--image-dir needs a directory}; shift 2 ;;
         --jars) jars=${2:?--jars needs a directory}; shift 2 ;;
         --native-shim) native_shim=yes; shift ;;
+        --native-shim-from) native_shim=${2:?--native-shim-from needs a directory}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -87,9 +90,13 @@ if [ ! -f "${shim_jars[0]}" ] || ! compgen -G "$jars/lib/*.jar" >/dev/null; then
     die "no shim build in $jars (podvisor-shim-*.jar and lib/*.jar): run 'mvn -DskipTests package' in $repo, or pass --jars DIR"
 fi
 [ ${#shim_jars[@]} -eq 1 ] || die "several shim jars in $jars (${shim_jars[*]##*/}): rebuild with 'mvn clean package -DskipTests' in $repo"
-if [ -n "$native_shim" ]; then
+if [ "$native_shim" = yes ]; then
     native_image=$("$here/native-shim.sh" --jars "$jars" | tail -n 1) \
         || die "no native shim (install/native-shim.sh failed, see above); install without --native-shim for the JVM shim"
+elif [ -n "$native_shim" ]; then
+    native_image=$native_shim/containerd-shim-podvisor-v2
+    [ -x "$native_image" ] && [ -f "$native_shim/libjvm.so" ] \
+        || die "no native shim in $native_shim (containerd-shim-podvisor-v2 and the libraries beside it): build it with install/native-shim.sh --out $native_shim"
 fi
 
 [ -d "$image_src" ] || die "no guest image at $image_src: build it with rootfs-builder/build.sh, or pass --image-dir DIR"

@@ -3,7 +3,7 @@
 # /etc/podvisor/config.toml, and containerd's registration of the CRI runtime handler "podvisor".
 #
 #   install/install.sh [--prefix DIR] [--root DIR] [--containerd-config FILE] [--containerd-version V]
-#                      [--image-dir DIR] [--jars DIR]
+#                      [--image-dir DIR] [--jars DIR] [--native-shim | --native-shim-from DIR]
 #
 #   --prefix DIR              bin/ and lib/podvisor/ go under DIR (default /usr/local)
 #   --root DIR                write everything under DIR (a test's or image builder's root, /host in the
@@ -17,9 +17,15 @@
 #                             rootfs-builder/build.sh); read from this machine, not from under --root
 #   --jars DIR                the shim build: podvisor-shim-*.jar and lib/*.jar (default shim/target of this
 #                             checkout, made by `mvn -DskipTests package`); read from this machine
+#   --native-shim             containerd-shim-podvisor-v2 as a GraalVM native image instead of the JVM launcher
+#                             (opt-in; install/native-shim.sh builds it from --jars when it is missing or stale:
+#                             minutes, ~3 GB); the podvisor CLI stays on the JVM
+#   --native-shim-from DIR    as --native-shim, with the image install/native-shim.sh built into DIR (on a build
+#                             machine, say); read from this machine
 #
 # Installs <prefix>/bin/{containerd-shim-podvisor-v2,podvisor,launcher.sh}, <prefix>/lib/podvisor/ (jars
-# and uninstall.sh), /var/lib/podvisor/images/<hash>/ with a `current` link, /etc/podvisor/config.toml
+# and uninstall.sh), with --native-shim <prefix>/lib/podvisor-native/ (the image bin/'s shim links to),
+# /var/lib/podvisor/images/<hash>/ with a `current` link, /etc/podvisor/config.toml
 # (never overwritten) and the containerd drop-in. containerd 2.x (config version 3) merges an imported
 # file's plugin tables into the config's: its drop-in only adds the runtime to
 # [plugins."io.containerd.cri.v1.runtime"]. containerd 1.7 (version 2) does not merge an imported file's
@@ -38,6 +44,7 @@ containerd_config=/etc/containerd/config.toml
 image_src=/var/cache/podvisor/images/current
 jars=$repo/shim/target
 containerd_version=
+native_shim=
 
 state_dir=/var/lib/podvisor/install
 images_dir=/var/lib/podvisor/images
@@ -59,6 +66,8 @@ while [ $# -gt 0 ]; do
         --containerd-version) containerd_version=${2:?--containerd-version needs a version}; shift 2 ;;
         --image-dir) image_src=${2:?--image-dir needs a directory}; shift 2 ;;
         --jars) jars=${2:?--jars needs a directory}; shift 2 ;;
+        --native-shim) native_shim=yes; shift ;;
+        --native-shim-from) native_shim=${2:?--native-shim-from needs a directory}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -81,6 +90,14 @@ if [ ! -f "${shim_jars[0]}" ] || ! compgen -G "$jars/lib/*.jar" >/dev/null; then
     die "no shim build in $jars (podvisor-shim-*.jar and lib/*.jar): run 'mvn -DskipTests package' in $repo, or pass --jars DIR"
 fi
 [ ${#shim_jars[@]} -eq 1 ] || die "several shim jars in $jars (${shim_jars[*]##*/}): rebuild with 'mvn clean package -DskipTests' in $repo"
+if [ "$native_shim" = yes ]; then
+    native_image=$("$here/native-shim.sh" --jars "$jars" | tail -n 1) \
+        || die "no native shim (install/native-shim.sh failed, see above); install without --native-shim for the JVM shim"
+elif [ -n "$native_shim" ]; then
+    native_image=$native_shim/containerd-shim-podvisor-v2
+    [ -x "$native_image" ] && [ -f "$native_shim/libjvm.so" ] \
+        || die "no native shim in $native_shim (containerd-shim-podvisor-v2 and the libraries beside it): build it with install/native-shim.sh --out $native_shim"
+fi
 
 [ -d "$image_src" ] || die "no guest image at $image_src: build it with rootfs-builder/build.sh, or pass --image-dir DIR"
 image_src=$(readlink -f "$image_src")
@@ -271,9 +288,26 @@ bin=${prefix%/}/bin
 lib=${prefix%/}/lib/podvisor
 ensure_dir "$bin"
 for f in containerd-shim-podvisor-v2 podvisor; do
+    [ "$f" = containerd-shim-podvisor-v2 ] && [ -n "$native_shim" ] && continue
     install -m 0755 "$here/$f" "$(host "$bin/$f")"
     own file "$bin/$f"
 done
+if [ -n "$native_shim" ]; then
+    # The image finds the JDK libraries beside it ($ORIGIN, the link's target): bin/ holds only a link to it.
+    ensure_dir "$(dirname "$lib")"
+    native=$lib-native
+    staged=$(host "$native").new.$$
+    rm -rf "$staged"
+    mkdir "$staged"
+    cp "$native_image" "$(dirname "$native_image")"/*.so "$staged/"
+    chmod 0755 "$staged"
+    if [ -d "$(host "$native")" ]; then mv "$(host "$native")" "$(host "$native").old.$$"; fi
+    mv "$staged" "$(host "$native")"
+    rm -rf "$(host "$native").old.$$"
+    own tree "$native"
+    ln -sfn "../lib/podvisor-native/containerd-shim-podvisor-v2" "$(host "$bin/containerd-shim-podvisor-v2")"
+    own file "$bin/containerd-shim-podvisor-v2"
+fi
 install -m 0644 "$here/launcher.sh" "$(host "$bin/launcher.sh")"
 own file "$bin/launcher.sh"
 install -m 0755 "$here/aot-cache.sh" "$(host "$bin/aot-cache.sh")"

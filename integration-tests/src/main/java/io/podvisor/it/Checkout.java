@@ -18,4 +18,12 @@ public final class Checkout {
     public static Path install() {
         return dir().resolve("install");
     }
+
+    /**
+     * Where the shim binary the tests run lives: {@code -Dpodvisor.shimDir} (an installed prefix's bin/, or the
+     * native shim's directory: install/native-shim.sh), else {@link #install()}.
+     */
+    public static Path shimDir() {
+        return Path.of(System.getProperty("podvisor.shimDir", install().toString())).toAbsolutePath().normalize();
+    }
 }

@@ -8,7 +8,26 @@ import java.util.List;
 
 /** Host processes as tests look for them: by their full command line from /proc. */
 public final class HostProcesses {
+    /**
+     * What a podvisor shim's command line holds: the JVM shim's main class, or the native shim's binary name
+     * (install/native-shim.sh) followed by its arguments.
+     */
+    public static final List<String> SHIM_MARKS = List.of("io.podvisor.shim.ShimMain", "containerd-shim-podvisor-v2 ");
+
     private HostProcesses() {}
+
+    /** Whether {@code cmdline} is a podvisor shim's, JVM or native. */
+    public static boolean isShim(String cmdline) {
+        return SHIM_MARKS.stream().anyMatch(cmdline::contains);
+    }
+
+    /** The podvisor shims running, JVM or native (their start commands too). */
+    public static List<ProcessHandle> shims() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
+                .filter(p -> isShim(cmdline(p)))
+                .toList();
+    }
 
     /** The full command line, arguments joined by spaces; ProcessHandle.Info cuts long ones. Empty if gone. */
     public static String cmdline(ProcessHandle process) {

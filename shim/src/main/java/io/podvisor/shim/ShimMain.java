@@ -17,11 +17,19 @@ import java.util.function.Supplier;
  */
 public final class ShimMain {
     public static final String NAME = "containerd-shim-podvisor-v2";
+    /**
+     * Netty's and gRPC's buffers from plain allocations, not per-thread pools of 4 MiB chunks: the JVM launcher
+     * says so on its command line; the native shim, which containerd runs directly, has no launcher to.
+     */
+    private static final String NETTY_ALLOCATOR = "io.netty.allocator.type";
 
     private ShimMain() {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty(NETTY_ALLOCATOR) == null) {
+            System.setProperty(NETTY_ALLOCATOR, "unpooled");
+        }
         System.exit(run(args, ShimMain::loadProvider));
     }
 

@@ -58,8 +58,7 @@ public final class CriTestBed implements AutoCloseable {
         ContainerdHarness.Options options = ContainerdHarness.Options.defaults().withRelease(release).withCri();
         if (podvisor) {
             // -Dpodvisor.shimDir=<prefix>/bin runs an installed shim instead of the checkout's.
-            Path install = Path.of(System.getProperty("podvisor.shimDir", Checkout.install().toString()))
-                    .toAbsolutePath().normalize();
+            Path install = Checkout.shimDir();
             // Declaring any runtime replaces containerd's default table, so runc is declared again.
             options = options.withPathFirst(install).withExtraConfig("""
                     [%1$s.runc]

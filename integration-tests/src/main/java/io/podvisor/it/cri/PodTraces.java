@@ -52,7 +52,9 @@ public final class PodTraces {
 
     /** Any podvisor shim, VMM, mount or pod directory on the host. */
     public static List<String> ofAnyPod() throws IOException {
-        List<String> left = naming(List.of(POD_DIRS.toString(), "io.podvisor.shim.ShimMain"));
+        List<String> marks = new ArrayList<>(List.of(POD_DIRS.toString()));
+        marks.addAll(HostProcesses.SHIM_MARKS);
+        List<String> left = naming(marks);
         if (Files.isDirectory(POD_DIRS)) {
             try (Stream<Path> pods = Files.list(POD_DIRS)) {
                 pods.forEach(p -> left.add("pod directory " + p));

@@ -32,7 +32,7 @@ record NodeCounts(Map<String, Long> counts) {
     static NodeCounts take(Path runDir, long containerdPid, String bridge) throws IOException {
         Map<String, Long> counts = new LinkedHashMap<>();
         counts.put(PROCESSES, (long) (HostProcesses.mentioning(PodTraces.POD_DIRS.toString()).size()
-                + HostProcesses.mentioning("io.podvisor.shim.ShimMain").size()));
+                + HostProcesses.shims().size()));
         counts.put(MOUNTS, lines(Path.of("/proc/self/mountinfo")));
         counts.put(NETNS, entries(NETNS_DIR));
         counts.put(NET_DEVICES, entries(NET_DIR) - (Files.exists(NET_DIR.resolve(bridge)) ? 1 : 0));

@@ -88,7 +88,7 @@ final class SoakCycle {
     private static long shimFds(String podId) throws IOException {
         for (ProcessHandle p : HostProcesses.mentioning(" -id " + podId)) {
             String cmdline = HostProcesses.cmdline(p);
-            if (cmdline.contains("io.podvisor.shim.ShimMain") && !cmdline.endsWith(" start")) {
+            if (HostProcesses.isShim(cmdline) && !cmdline.endsWith(" start")) {
                 try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
                     return fds.count();
                 }

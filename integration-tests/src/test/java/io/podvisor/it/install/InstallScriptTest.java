@@ -246,6 +246,51 @@ class InstallScriptTest {
         assertTrue(result.stdout().contains("nothing to uninstall"), result.stdout());
     }
 
+    /**
+     * A prebuilt native shim (here a stand-in script with the library it keeps beside it) replaces the shim's
+     * launcher as a link into lib/podvisor-native; an install without it puts the launcher back and drops the image;
+     * uninstall leaves the node as it was.
+     */
+    @Test
+    void aNativeShimIsLinkedFromBinAndGoesWithTheNextInstallWithoutIt() throws Exception {
+        node.write(CONTAINERD_CONFIG, ContainerdConfigs.DEBIAN_PACKAGE);
+        Map<String, String> before = node.snapshot();
+        Path image = Files.createDirectories(tmp.resolve("native"));
+        Files.writeString(image.resolve("containerd-shim-podvisor-v2"), "#!/bin/sh\necho native shim \"$@\"\n");
+        image.resolve("containerd-shim-podvisor-v2").toFile().setExecutable(true);
+        Files.writeString(image.resolve("libjvm.so"), "stub\n");
+
+        node.install("--native-shim-from", image.toString()).requireSuccess();
+
+        Path shim = node.path("/usr/local/bin/containerd-shim-podvisor-v2");
+        assertEquals(Path.of("../lib/podvisor-native/containerd-shim-podvisor-v2"), Files.readSymbolicLink(shim));
+        assertTrue(Files.isRegularFile(node.path("/usr/local/lib/podvisor-native/libjvm.so")));
+        NodeRoot.Result version = node.runInstalled("/usr/local/bin/containerd-shim-podvisor-v2", "-v");
+        assertEquals("native shim -v\n", version.stdout(), version.stderr());
+
+        node.install().requireSuccess();
+
+        assertFalse(Files.isSymbolicLink(shim), "the launcher again");
+        assertTrue(Files.readString(shim).contains("launcher.sh"), Files.readString(shim));
+        assertFalse(Files.exists(node.path("/usr/local/lib/podvisor-native")));
+        node.uninstall().requireSuccess();
+        assertEquals(before, node.snapshot());
+    }
+
+    @Test
+    void aNativeShimDirectoryWithoutTheImageIsNamedAndNothingWritten() throws Exception {
+        node.write(CONTAINERD_CONFIG, ContainerdConfigs.DEBIAN_PACKAGE);
+        Map<String, String> before = node.snapshot();
+        Path empty = Files.createDirectories(tmp.resolve("no-native"));
+
+        NodeRoot.Result result = node.install("--native-shim-from", empty.toString());
+
+        assertNotEquals(0, result.exitCode());
+        assertTrue(result.stderr().contains("no native shim in " + empty) && result.stderr().contains("native-shim.sh"),
+                result.stderr());
+        assertEquals(before, node.snapshot());
+    }
+
     private static Set<String> builtJars() throws IOException {
         Path target = NodeRoot.repo().resolve("shim/target");
         Set<String> jars = jarsIn(target.resolve("lib"));

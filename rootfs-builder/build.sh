@@ -31,18 +31,17 @@ export SOURCE_DATE_EPOCH=1767225600
 # erofs filesystem UUID: fixed so that equal inputs give equal bytes.
 EROFS_UUID=6f1c3a52-9d0e-4b7a-8c21-5e4f9a0b7d13
 KERNEL_METAPACKAGE=linux-image-cloud-amd64
-# Kernel modules init loads at boot, in dependency order (from modules.dep). virtio_pci and its two
-# transport libraries serve Cloud Hypervisor's virtio-pci devices; init skips them when the guest has no
-# PCI device (QEMU microvm). Namespaces, cgroups, seccomp and BPF, what crun needs, are built into the
-# Debian kernel.
-# virtio_pmem and nd_pmem serve the runtime disk as pmem (init loads them only when told so);
+# Kernel modules for the guest's devices and its runtime disk. init loads, with busybox modprobe, the virtio
+# transport (virtio_pci for Cloud Hypervisor's and QEMU q35's virtio-pci devices, virtio_mmio for QEMU microvm),
+# then the driver of each virtio device the VM has (by modalias), nd_pmem when the runtime disk is pmem, and
+# erofs. Namespaces, cgroups, seccomp and BPF, what crun needs, are built into the Debian kernel.
 # virtio_balloon reports the pages the guest frees, so the host can take them back.
 MODULES="virtio_mmio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk erofs vsock
 vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport fuse virtiofs virtio_net virtio_balloon
 virtio_pmem nd_pmem"
-# Modules in the initramfs that the kernel loads on first use (through busybox modprobe and modules.alias),
-# e.g. overlay when a container mounts an overlay filesystem.
-ON_DEMAND_MODULES="overlay"
+# Modules in the initramfs that the kernel loads on first use (through busybox modprobe and modules.alias):
+# overlay when a container mounts an overlay filesystem, bridge when a privileged container creates a bridge.
+ON_DEMAND_MODULES="overlay bridge"
 # Java modules the agent uses (jdeps on the agent's jars, minus optional paths it never takes).
 JAVA_MODULES=java.base,java.logging,jdk.unsupported,java.naming
 # JVM options in the guest (written to /opt/podvisor/agent/jvm.args; the AOT training run uses the same,
@@ -192,7 +191,7 @@ tail -c +$((payload_start + 1)) "$BZIMAGE" | head -c "$payload_length" | lz4 -dc
 grep -qa "Linux version $KERNEL_RELEASE " "$WORK/vmlinux" || die "vmlinux is not release $KERNEL_RELEASE"
 log "vmlinux $(du -h "$WORK/vmlinux" | cut -f1) from $KERNEL_PACKAGE $KERNEL_VERSION"
 
-# --- initramfs: busybox, init, modules in load order ------------------------------------------
+# --- initramfs: busybox, init, modules ----------------------------------------------------------
 ROOT=$WORK/initramfs
 mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,opt/podvisor,lib/modules,sysroot}
 cp /bin/busybox "$ROOT/bin/busybox"
@@ -244,11 +243,10 @@ for i in "${!ORDER[@]}"; do
         *.ko.gz) gzip -dc "$KMODS/$path" >"$IMODS/${path%.gz}" ;;
         *) die "module $path has an unknown compression" ;;
     esac
-    [ "$i" -lt "$BOOT_MODULES" ] && echo "${path%.ko*}.ko" >>"$IMODS/load.list"
 done
 cp "$KMODS/modules.builtin" "$KMODS/modules.order" "$IMODS/"
 /bin/busybox depmod -b "$ROOT" "$KERNEL_RELEASE"
-log "initramfs modules: ${#ORDER[@]} ($(for p in "${ORDER[@]}"; do basename "${p%.ko*}"; done | tr '\n' ' ')), $BOOT_MODULES loaded at boot"
+log "initramfs modules: ${#ORDER[@]} ($(for p in "${ORDER[@]}"; do basename "${p%.ko*}"; done | tr '\n' ' ')), $BOOT_MODULES for devices and the runtime disk"
 
 # --- runtime disk: jlinked Java, agent, crun, glibc, AOT cache --------------------------------
 STAGE=$WORK/runtime

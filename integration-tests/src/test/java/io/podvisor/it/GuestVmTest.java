@@ -76,6 +76,17 @@ class GuestVmTest {
     }
 
     @Test
+    void aBridgeCanBeCreatedItsModuleLoadsOnDemand() throws Exception {
+        // What critest's privileged specs do in a container: brctl addbr needs the bridge module, which the
+        // kernel loads from the initramfs on first use.
+        Result r = run(List.of("sh", "-c", "brctl addbr podvisor-br0 && ip link show podvisor-br0 && brctl delbr podvisor-br0"
+                + " && grep -c '^bridge ' /proc/modules"), "");
+        assertEquals(0, r.exit().getExitCode(), r.stderr());
+        assertTrue(r.stdout().contains("podvisor-br0"), r.stdout());
+        assertTrue(r.stdout().endsWith("1\n"), "the bridge module is loaded: " + r.stdout());
+    }
+
+    @Test
     void exitCodeAndStreamsComeBackSeparately() throws Exception {
         Result r = run(List.of("sh", "-c", "echo out; echo err >&2; exit 7"), "");
         assertEquals(7, r.exit.getExitCode());

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Boots a QEMU microvm guest with the pod's share and checks, from inside the guest, what the
+ * Boots a QEMU guest with the pod's share and checks, from inside the guest, what the
  * shim relies on: a container rootfs and a read-only volume mounted on the host after the guest
  * mounted the share are visible there, each as its own file system, writable resp. read-only.
  * The guest runs a test /init appended to the guest image's initramfs (PODVISOR_TEST_IMAGE, else
@@ -44,10 +44,8 @@ class VirtiofsGuestIT {
             for word in $(cat /proc/cmdline); do
                 case "$word" in virtio_mmio.device=*) mmio="$mmio device=${word#virtio_mmio.device=}" ;; esac
             done
-            modules=/lib/modules/$(uname -r)
-            while read -r m; do
-                case "$m" in */virtio_mmio.ko) insmod "$modules/$m" $mmio ;; *) insmod "$modules/$m" ;; esac
-            done <"$modules/load.list"
+            if [ -n "$(ls /sys/bus/pci/devices)" ]; then modprobe virtio_pci; else modprobe virtio_mmio $mmio; fi
+            modprobe virtiofs
             mkdir -p /share
             mount -t virtiofs podfs /share && echo "guest: share mounted"
             while [ ! -e /share/ready ]; do usleep 20000; done

@@ -10,12 +10,12 @@ import java.util.List;
 public final class KernelCommandLine {
 
     /**
-     * Serial console; reboot at once on panic (the VMM then exits instead of leaving a dead
-     * guest running); console log level 6 keeps the banner, notices and errors but drops the
+     * Serial console; reboot at once on panic, and an oops is a panic (the VMM then exits instead of
+     * leaving a dead or wedged guest running: a pod's calls fail at once rather than hang); console log level 6 keeps the banner, notices and errors but drops the
      * hundreds of info lines that slow an emulated serial port; no self-tests of the kernel's
      * crypto algorithms at boot (a third of the time to /init under TCG).
      */
-    public static final List<String> COMMON = List.of("console=ttyS0", "panic=-1", "loglevel=6", "cryptomgr.notests");
+    public static final List<String> COMMON = List.of("console=ttyS0", "panic=-1", "oops=panic", "loglevel=6", "cryptomgr.notests");
 
     /** x86 COMMAND_LINE_SIZE, including the terminating NUL. */
     static final int MAX_LENGTH = 2047;

@@ -20,7 +20,7 @@ class KernelCommandLineTest {
     @Test
     void commonThenDriverThenTheVmsOwnSoThatInitArgumentsStayLast() throws Exception {
         String line = KernelCommandLine.build(spec(List.of("rdinit=/bin/sleep", "--", "3600")), List.of("tsc_early_khz=2000000"));
-        assertEquals("console=ttyS0 panic=-1 loglevel=6 cryptomgr.notests tsc_early_khz=2000000 rdinit=/bin/sleep -- 3600", line);
+        assertEquals("console=ttyS0 panic=-1 oops=panic loglevel=6 cryptomgr.notests tsc_early_khz=2000000 rdinit=/bin/sleep -- 3600", line);
     }
 
     @Test

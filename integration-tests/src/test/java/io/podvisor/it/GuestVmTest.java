@@ -87,6 +87,12 @@ class GuestVmTest {
     }
 
     @Test
+    void aKernelOopsEndsTheGuestInsteadOfWedgingIt() throws Exception {
+        Result r = run(List.of("cat", "/proc/sys/kernel/panic_on_oops", "/proc/sys/kernel/panic"), "");
+        assertEquals("1\n-1\n", r.stdout());
+    }
+
+    @Test
     void exitCodeAndStreamsComeBackSeparately() throws Exception {
         Result r = run(List.of("sh", "-c", "echo out; echo err >&2; exit 7"), "");
         assertEquals(7, r.exit.getExitCode());

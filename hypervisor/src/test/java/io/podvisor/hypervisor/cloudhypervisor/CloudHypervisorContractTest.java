@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the body validates against the operation's request schema (closed to unknown properties).
  */
 class CloudHypervisorContractTest {
-    private static final String CMDLINE = "console=ttyS0 panic=-1 loglevel=6";
+    private static final String CMDLINE = "console=ttyS0 panic=-1 oops=panic loglevel=6";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static OpenApiDocument doc;

@@ -51,7 +51,7 @@ class QemuCommandLineTest {
             "-chardev", "file,id=console,path=/run/pv/pod-1/console.log", "-serial", "chardev:console",
             "-kernel", "/img/vmlinux",
             "-initrd", "/img/initramfs.cpio",
-            "-append", "console=ttyS0 panic=-1 loglevel=6 cryptomgr.notests reboot=t tsc_early_khz=2095996 tsc=reliable lpj=8383984 podvisor.debug=1",
+            "-append", "console=ttyS0 panic=-1 oops=panic loglevel=6 cryptomgr.notests reboot=t tsc_early_khz=2095996 tsc=reliable lpj=8383984 podvisor.debug=1",
             "-global", "virtio-mmio.force-legacy=false",
             "-drive", "file=/img/runtime.erofs,format=raw,if=none,id=runtime,readonly=on",
             "-device", "virtio-blk-device,drive=runtime",
@@ -70,7 +70,7 @@ class QemuCommandLineTest {
         List<String> expected = new ArrayList<>(SIMPLE_TCG);
         expected.set(expected.indexOf("tcg,tb-size=64"), "kvm");
         expected.set(expected.indexOf("max"), "host");
-        expected.set(expected.indexOf("-append") + 1, "console=ttyS0 panic=-1 loglevel=6 cryptomgr.notests reboot=t podvisor.debug=1");
+        expected.set(expected.indexOf("-append") + 1, "console=ttyS0 panic=-1 oops=panic loglevel=6 cryptomgr.notests reboot=t podvisor.debug=1");
         assertEquals(expected, a);
     }
 

@@ -58,10 +58,13 @@ JVM_ARGS=(
     -Dio.netty.machineId=02:00:00:00:00:01
     -cp /opt/podvisor/agent/agent.jar
 )
-# Runtime options of the agent's native image (/opt/podvisor/agent/native.args), as JVM_ARGS for the JVM.
+# Runtime options of the agent's native image (/opt/podvisor/agent/native.args), as JVM_ARGS for the JVM, plus a
+# small young generation and unpooled buffers (gRPC's own allocator keeps 2 MiB chunks): anonymous memory after
+# a first call 6.1 MiB instead of 9.3 MiB.
 NATIVE_ARGS=(
-    -Xmx48m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 -Djava.io.tmpdir=/tmp
-    -Dio.netty.machineId=02:00:00:00:00:01
+    -Xmx48m -Xmn4m -Dio.grpc.netty.useCustomAllocator=false -Dio.netty.allocator.type=unpooled
+    -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
+    -Djava.io.tmpdir=/tmp -Dio.netty.machineId=02:00:00:00:00:01
 )
 # Added for the guest only. Mapping the cache where it was built (no relocation) spares touching, and
 # copying, all of its pages at start-up: much faster under TCG, and a smaller RSS.

@@ -1,5 +1,9 @@
 package io.podvisor.agent;
 
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
 /** Entry point of the guest agent: {@code java -jar agent.jar [--listen ...] [--ready ...] [--guest]}. */
 public final class AgentMain {
 
@@ -18,16 +22,21 @@ public final class AgentMain {
         Agent.start(options).awaitTermination();
     }
 
-    /** One line per record on stderr (the guest console); must run before the first logger is created. */
+    /**
+     * One line per record on stderr (the guest console); must run before the first logger is created. With
+     * {@code -Dpodvisor.agent.debug=true} every logger (gRPC's and Netty's too) logs at FINE, its name on each line.
+     */
     static void configureLogging() {
+        boolean debug = Boolean.getBoolean("podvisor.agent.debug");
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "podvisor-agent: %4$s %3$s %5$s%6$s%n");
+            System.setProperty("java.util.logging.SimpleFormatter.format",
+                    debug ? "podvisor-agent: %4$s %3$s %5$s%6$s%n" : "podvisor-agent: %4$s %5$s%6$s%n");
         }
-        if (Boolean.getBoolean("podvisor.agent.debug")) {
-            java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-            root.setLevel(java.util.logging.Level.FINE);
-            for (java.util.logging.Handler handler : root.getHandlers()) {
-                handler.setLevel(java.util.logging.Level.FINE);
+        if (debug) {
+            Logger root = Logger.getLogger("");
+            root.setLevel(Level.FINE);
+            for (Handler handler : root.getHandlers()) {
+                handler.setLevel(Level.FINE);
             }
         }
     }

@@ -49,7 +49,7 @@ final class FakeApiServer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, String> scripted = new HashMap<>();
     private final List<String> answered = new ArrayList<>();
-    private volatile Consumer<Request> listener = r -> {};
+    private Consumer<Request> listener = r -> {};
 
     FakeApiServer(Path socket) throws IOException {
         this.socket = socket;
@@ -71,8 +71,12 @@ final class FakeApiServer implements AutoCloseable {
         return requests.getLast();
     }
 
-    /** Called with each request before it is answered. */
-    void onRequest(Consumer<Request> listener) {
+    /**
+     * Called with each request before it is answered, starting with those already received (a
+     * client may connect as soon as the socket is bound, before this is called).
+     */
+    synchronized void onRequest(Consumer<Request> listener) {
+        requests.forEach(listener);
         this.listener = listener;
     }
 
@@ -116,8 +120,10 @@ final class FakeApiServer implements AutoCloseable {
             try (AFUNIXSocket conn = server.accept()) {
                 conn.setAncillaryReceiveBufferSize(1024);
                 Request request = read(conn, new BufferedInputStream(conn.getInputStream()));
-                requests.add(request);
-                listener.accept(request);
+                synchronized (this) {
+                    requests.add(request);
+                    listener.accept(request);
+                }
                 OutputStream out = conn.getOutputStream();
                 out.write(answerFor(request).getBytes(StandardCharsets.UTF_8));
                 out.flush();

@@ -39,6 +39,11 @@ class GuestMemoryTest {
             assertEquals("/dev/pmem0 /opt/podvisor erofs dax=always", run(agent,
                     "awk '$2 == \"/opt/podvisor\" {print $1, $2, $3, ($4 ~ /dax=always/ ? \"dax=always\" : $4)}'"
                             + " /proc/mounts").strip());
+            long pageCacheKiB = Long.parseLong(run(agent,
+                    "awk '/^Cached:/ {c = $2} /^Shmem:/ {s = $2} END {print c - s}' /proc/meminfo").strip());
+            assertTrue(pageCacheKiB < 8 * MIB, "the agent runs from the runtime disk, whose files DAX maps from the"
+                    + " host, yet the guest's page cache holds " + pageCacheKiB / MIB + " MiB of files (a file that"
+                    + " erofs cannot map: its tail packed inline, or compressed)");
             long qemu = vm.hostProcesses().getFirst().pid();
             String image = TestVms.image().runtimeDisk().toRealPath().toString();
             assertTrue(Files.readAllLines(Path.of("/proc", Long.toString(qemu), "maps")).stream()

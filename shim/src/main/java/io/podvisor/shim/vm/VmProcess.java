@@ -95,6 +95,7 @@ final class VmProcess implements ContainerProcess {
             }
             process = running;
         }
+        ShimLog.forId(start.getContainerId()).debug(describe() + ": terminal resized to " + width + "x" + height);
         process.resize(height, width);
     }
 

@@ -3,7 +3,7 @@
 # /etc/podvisor/config.toml, and containerd's registration of the CRI runtime handler "podvisor".
 #
 #   install/install.sh [--prefix DIR] [--root DIR] [--containerd-config FILE] [--containerd-version V]
-#                      [--image-dir DIR] [--jars DIR] [--native-shim | --native-shim-from DIR]
+#                      [--image-dir DIR] [--jars DIR] [--native-shim-from DIR | --jvm-shim]
 #
 #   --prefix DIR              bin/ and lib/podvisor/ go under DIR (default /usr/local)
 #   --root DIR                write everything under DIR (a test's or image builder's root, /host in the
@@ -17,14 +17,14 @@
 #                             rootfs-builder/build.sh); read from this machine, not from under --root
 #   --jars DIR                the shim build: podvisor-shim-*.jar and lib/*.jar (default shim/target of this
 #                             checkout, made by `mvn -DskipTests package`); read from this machine
-#   --native-shim             containerd-shim-podvisor-v2 as a GraalVM native image instead of the JVM launcher
-#                             (opt-in; install/native-shim.sh builds it from --jars when it is missing or stale:
-#                             minutes, ~3 GB); the podvisor CLI stays on the JVM
-#   --native-shim-from DIR    as --native-shim, with the image install/native-shim.sh built into DIR (on a build
-#                             machine, say); read from this machine
+#   --native-shim-from DIR    the shim's native image that install/native-shim.sh built into DIR (on a build
+#                             machine, say); read from this machine. Without it, install/native-shim.sh builds
+#                             the image from --jars when it is missing or stale (minutes, ~3 GB of memory)
+#   --jvm-shim                containerd-shim-podvisor-v2 as the JVM launcher instead of the native image (no
+#                             build; a JVM start per pod and per container, ~30 MiB more per pod)
 #
 # Installs <prefix>/bin/{containerd-shim-podvisor-v2,podvisor,launcher.sh}, <prefix>/lib/podvisor/ (jars
-# and uninstall.sh), with --native-shim <prefix>/lib/podvisor-native/ (the image bin/'s shim links to),
+# and uninstall.sh), <prefix>/lib/podvisor-native/ (the shim's image, which bin/'s shim links to; not with --jvm-shim),
 # /var/lib/podvisor/images/<hash>/ with a `current` link, /etc/podvisor/config.toml
 # (never overwritten) and the containerd drop-in. containerd 2.x (config version 3) merges an imported
 # file's plugin tables into the config's: its drop-in only adds the runtime to
@@ -44,7 +44,7 @@ containerd_config=/etc/containerd/config.toml
 image_src=/var/cache/podvisor/images/current
 jars=$repo/shim/target
 containerd_version=
-native_shim=
+native_shim=build
 
 state_dir=/var/lib/podvisor/install
 images_dir=/var/lib/podvisor/images
@@ -66,8 +66,8 @@ while [ $# -gt 0 ]; do
         --containerd-version) containerd_version=${2:?--containerd-version needs a version}; shift 2 ;;
         --image-dir) image_src=${2:?--image-dir needs a directory}; shift 2 ;;
         --jars) jars=${2:?--jars needs a directory}; shift 2 ;;
-        --native-shim) native_shim=yes; shift ;;
         --native-shim-from) native_shim=${2:?--native-shim-from needs a directory}; shift 2 ;;
+        --jvm-shim) native_shim=; shift ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -90,9 +90,9 @@ if [ ! -f "${shim_jars[0]}" ] || ! compgen -G "$jars/lib/*.jar" >/dev/null; then
     die "no shim build in $jars (podvisor-shim-*.jar and lib/*.jar): run 'mvn -DskipTests package' in $repo, or pass --jars DIR"
 fi
 [ ${#shim_jars[@]} -eq 1 ] || die "several shim jars in $jars (${shim_jars[*]##*/}): rebuild with 'mvn clean package -DskipTests' in $repo"
-if [ "$native_shim" = yes ]; then
+if [ "$native_shim" = build ]; then
     native_image=$("$here/native-shim.sh" --jars "$jars" | tail -n 1) \
-        || die "no native shim (install/native-shim.sh failed, see above); install without --native-shim for the JVM shim"
+        || die "no native shim (install/native-shim.sh failed, see above): pass --native-shim-from DIR with one built elsewhere, or --jvm-shim for the JVM shim"
 elif [ -n "$native_shim" ]; then
     native_image=$native_shim/containerd-shim-podvisor-v2
     [ -x "$native_image" ] && [ -f "$native_shim/libjvm.so" ] \

@@ -20,5 +20,10 @@ install/aot-cache.sh >/dev/null
 echo "== guest image" >&2
 image_dir=$(rootfs-builder/build.sh | tail -n 1)
 echo "guest image: $image_dir" >&2
+# The CRI tests run the shim install.sh installs by default, its native image (kept between runs while the jars and
+# the image builder are the same); the ctr tests run the JVM shim (install/containerd-shim-podvisor-v2, --jvm-shim).
+echo "== native shim" >&2
+native_shim=$(install/native-shim.sh --out /var/cache/podvisor/native-shim | tail -n 1)
+echo "native shim: $native_shim" >&2
 echo "== tests" >&2
-mvn -B test
+mvn -B test -Dpodvisor.shimDir="$(dirname "$native_shim")"

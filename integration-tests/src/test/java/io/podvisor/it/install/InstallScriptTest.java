@@ -65,9 +65,9 @@ class InstallScriptTest {
     }
 
     @Test
-    void installedLaunchersRunFromThePrefix() throws Exception {
+    void installedJvmLaunchersRunFromThePrefix() throws Exception {
         node.write(CONTAINERD_CONFIG, ContainerdConfigs.DEBIAN_PACKAGE);
-        node.install().requireSuccess();
+        node.install("--jvm-shim").requireSuccess();
 
         NodeRoot.Result help = node.runInstalled("/usr/local/bin/podvisor", "--help");
         assertEquals(0, help.exitCode(), help.stderr());
@@ -247,20 +247,15 @@ class InstallScriptTest {
     }
 
     /**
-     * A prebuilt native shim (here a stand-in script with the library it keeps beside it) replaces the shim's
-     * launcher as a link into lib/podvisor-native; an install without it puts the launcher back and drops the image;
-     * uninstall leaves the node as it was.
+     * The native shim (a prebuilt stand-in) is linked from bin/ into lib/podvisor-native; an install with --jvm-shim
+     * puts the JVM launcher there instead and drops the image; uninstall leaves the node as it was.
      */
     @Test
-    void aNativeShimIsLinkedFromBinAndGoesWithTheNextInstallWithoutIt() throws Exception {
+    void theNativeShimIsLinkedFromBinAndAJvmShimInstallReplacesIt() throws Exception {
         node.write(CONTAINERD_CONFIG, ContainerdConfigs.DEBIAN_PACKAGE);
         Map<String, String> before = node.snapshot();
-        Path image = Files.createDirectories(tmp.resolve("native"));
-        Files.writeString(image.resolve("containerd-shim-podvisor-v2"), "#!/bin/sh\necho native shim \"$@\"\n");
-        image.resolve("containerd-shim-podvisor-v2").toFile().setExecutable(true);
-        Files.writeString(image.resolve("libjvm.so"), "stub\n");
 
-        node.install("--native-shim-from", image.toString()).requireSuccess();
+        node.install().requireSuccess();
 
         Path shim = node.path("/usr/local/bin/containerd-shim-podvisor-v2");
         assertEquals(Path.of("../lib/podvisor-native/containerd-shim-podvisor-v2"), Files.readSymbolicLink(shim));
@@ -268,9 +263,9 @@ class InstallScriptTest {
         NodeRoot.Result version = node.runInstalled("/usr/local/bin/containerd-shim-podvisor-v2", "-v");
         assertEquals("native shim -v\n", version.stdout(), version.stderr());
 
-        node.install().requireSuccess();
+        node.install("--jvm-shim").requireSuccess();
 
-        assertFalse(Files.isSymbolicLink(shim), "the launcher again");
+        assertFalse(Files.isSymbolicLink(shim), "the launcher instead");
         assertTrue(Files.readString(shim).contains("launcher.sh"), Files.readString(shim));
         assertFalse(Files.exists(node.path("/usr/local/lib/podvisor-native")));
         node.uninstall().requireSuccess();

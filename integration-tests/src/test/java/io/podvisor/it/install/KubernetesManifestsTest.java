@@ -76,6 +76,8 @@ class KubernetesManifestsTest {
         assertTrue(install.at("/securityContext/privileged").asBoolean(false), install.toString());
         String command = String.join(" ", strings(install.path("command")));
         assertTrue(command.contains("install/install.sh") && command.contains("--root /host"), command);
+        assertTrue(command.contains("--native-shim-from /opt/podvisor/shim/target/native"),
+                "the installer image's native shim, not a build on every node: " + command);
 
         Map<String, String> hostPathByVolume = new HashMap<>();
         pod.path("volumes").forEach(v -> hostPathByVolume.put(v.path("name").asText(), v.at("/hostPath/path").asText()));

@@ -34,8 +34,13 @@ final class NodeRoot {
 
     private final Path root;
     private final Path image;
+    private final Path nativeShim;
 
-    /** An empty root and a guest image (small stand-in files, as rootfs-builder names them) in {@code dir}. */
+    /**
+     * An empty root, a guest image (small stand-in files, as rootfs-builder names them) and a native shim (a
+     * stand-in script that echoes its arguments, with the library install/native-shim.sh keeps beside it) in
+     * {@code dir}.
+     */
     NodeRoot(Path dir) throws IOException {
         root = Files.createDirectory(dir.resolve("root"));
         image = Files.createDirectories(dir.resolve("images").resolve(IMAGE_HASH));
@@ -44,6 +49,11 @@ final class NodeRoot {
         for (String file : List.of("vmlinux", "initramfs.cpio", "runtime.erofs")) {
             Files.writeString(image.resolve(file), file + " of image " + IMAGE_HASH + "\n");
         }
+        nativeShim = Files.createDirectories(dir.resolve("native-shim"));
+        Path shim = nativeShim.resolve("containerd-shim-podvisor-v2");
+        Files.writeString(shim, "#!/bin/sh\necho native shim \"$@\"\n");
+        Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(nativeShim.resolve("libjvm.so"), "stub\n");
     }
 
     static Path repo() {
@@ -68,9 +78,16 @@ final class NodeRoot {
         Files.writeString(path(nodePath), content);
     }
 
+    /**
+     * install.sh under this root, with the stand-in native shim unless {@code more} names a shim of its own
+     * ({@code --jvm-shim}, {@code --native-shim-from}): install.sh would otherwise build the real one for minutes.
+     */
     Result install(String... more) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("--root", root.toString(), "--prefix", PREFIX,
                 "--image-dir", image.toString()));
+        if (!List.of(more).contains("--jvm-shim") && !List.of(more).contains("--native-shim-from")) {
+            args.addAll(List.of("--native-shim-from", nativeShim.toString()));
+        }
         args.addAll(List.of(more));
         return run(repo().resolve("install/install.sh"), args);
     }

@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The images critest runs its containers from, built locally under the names critest looks for (no registry
- * is reachable, and critest pulls only images that are missing): busybox-static images standing in for its
- * busybox, nginx, httpd, nonewprivs, hostnet-nginx and predefined-group images, and the sandbox (pause)
- * image. The images critest's image service specs pull on purpose (and compare by digest) are not among them.
+ * is reachable, and critest pulls only images that are missing): busybox images standing in for its busybox,
+ * nginx, httpd, nonewprivs, hostnet-nginx and predefined-group images, each with a {@link LookupShell}, and
+ * the sandbox (pause) image. The images critest's image service specs pull on purpose (and compare by digest)
+ * are not among them.
  */
 public final class CritestImages {
     private static final String E2E = "registry.k8s.io/e2e-test-images/";
@@ -33,12 +34,12 @@ public final class CritestImages {
     }
 
     /**
-     * Builds every stand-in under {@code workDir} and imports it into {@code ctr}'s namespace.
+     * Builds every stand-in under {@code workDir} with {@code shell} and imports it into {@code ctr}'s namespace.
      * The sandbox image replaces the test bed's, whose shell loop keeps a {@code sleep} running: critest's
      * containers share their pod's PID namespace (it gives no namespace options), and its execSync timeout spec
      * expects {@code pgrep sleep} to find none once the exec's sleep is killed.
      */
-    public static List<String> importAll(Ctr ctr, Path workDir) throws IOException {
+    public static List<String> importAll(Ctr ctr, Path workDir, LookupShell shell) throws IOException {
         Path index = Files.writeString(workDir.resolve("index.html"), "<html><body>podvisor critest</body></html>\n");
         Path nginx = compileStatic(workDir, "nginx-standin.c", "nginx");
         Path nnp = compileStatic(workDir, "nnp.c", "nnp");
@@ -63,7 +64,7 @@ public final class CritestImages {
                 new BusyboxImage(CriTestBed.PAUSE_IMAGE, List.of("/pause"), "", List.of(), List.of(),
                         Map.of("/pause", pause)));
         for (BusyboxImage image : images) {
-            OciImages.importBusybox(ctr, workDir, image);
+            OciImages.importBusybox(ctr, workDir, image.withBusybox(shell.busybox(), shell.libraries()));
         }
         return images.stream().map(BusyboxImage::reference).toList();
     }

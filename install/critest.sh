@@ -2,7 +2,8 @@
 # cri-tools' CRI validation suite (critest) against podvisor and runc, on a private containerd with local
 # images (no registry). Builds critest and crictl from a cri-tools v1.36.0 source tree with a private Go 1.26
 # (Debian sid's golang-1.26-go, unpacked; nothing is installed over the system), then runs critest in chunks
-# (each a fresh private containerd, started by `install/podvisor critest run`) and prints the counts.
+# (each a fresh private containerd, started by `install/podvisor critest run`) and prints the counts. The
+# stand-in images' shell is the host release's busybox package (apt-get download, unpacked: apt needs its lists).
 #
 #   install/critest.sh [options] build      build critest and crictl only
 #   install/critest.sh [options] run        build if needed, run every chunk for each handler, then summary
@@ -91,6 +92,27 @@ install_go() {
     "$goroot/bin/go" version >&2
 }
 
+# Debian's dynamically linked busybox, unpacked under the work directory, for the stand-in images' /bin/sh: its
+# shell execs the commands it finds in PATH, where busybox-static's runs its applets in-process (and so runs ls
+# even where a container masks /bin/ls). apt-get download takes it from the host's package lists.
+install_shell() {
+    [ -x "$work/busybox/bin/busybox" ] && return
+    deb_dir=$(mktemp -d /tmp/podvisor-critest-busybox.XXXXXX)
+    trap 'rm -rf "$deb_dir"' EXIT INT TERM
+    (cd "$deb_dir" && apt-get -q -o APT::Sandbox::User=root download busybox >/dev/null 2>"$deb_dir/download.log") || {
+        echo "critest.sh: apt-get download busybox failed; it needs apt's package lists (run apt-get update):" >&2
+        cat "$deb_dir/download.log" >&2
+        exit 1
+    }
+    rm -rf "$work/busybox.tmp"
+    dpkg -x "$deb_dir"/busybox_*.deb "$work/busybox.tmp"
+    rm -rf "$work/busybox"
+    mv "$work/busybox.tmp" "$work/busybox"
+    rm -rf "$deb_dir"
+    trap - EXIT INT TERM
+    echo "critest.sh: Debian's busybox unpacked into $work/busybox" >&2
+}
+
 # critest and crictl from the source tree; rebuilt when its Go files, go.mod or vendor/ change.
 build() {
     if [ ! -f "$source_dir/go.mod" ] || ! grep -q '^module sigs.k8s.io/cri-tools' "$source_dir/go.mod" \
@@ -132,6 +154,7 @@ case "$command" in
     summary) podvisor_critest summary ;;
     run)
         build
+        install_shell
         [ "$containerd" = 1.7 ] || "$repo/install/containerd/install-containerd-2.sh" >/dev/null
         for handler in $handlers; do
             echo "$chunks" | while IFS= read -r chunk; do
@@ -139,7 +162,7 @@ case "$command" in
                 echo "critest.sh: handler $handler, chunk '$chunk'" >&2
                 # A chunk with failing specs is reported, not fatal: the summary counts it.
                 ${lock:+flock "$lock"} "$repo/install/podvisor" critest run --critest "$bin/critest" --handler "$handler" \
-                    --containerd "$containerd" --focus "$chunk" --results "$results" \
+                    --shell "$work/busybox/bin/busybox" --containerd "$containerd" --focus "$chunk" --results "$results" \
                     --skip-list "$repo/install/critest/skip-all.txt" \
                     --skip-list "podvisor=$repo/install/critest/skip-podvisor.txt" \
                     || echo "critest.sh: chunk '$chunk' with $handler could not run (see $results)" >&2

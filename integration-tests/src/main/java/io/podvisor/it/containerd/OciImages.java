@@ -9,14 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds OCI image layouts locally (one busybox-static layer, no registry) and imports them into
- * containerd with {@code ctr images import}.
+ * Builds OCI image layouts locally (one busybox layer, busybox-static unless an image says otherwise; no
+ * registry) and imports them into containerd with {@code ctr images import}.
  */
 public final class OciImages {
     public static final Path BUSYBOX = Path.of("/bin/busybox");
@@ -31,12 +32,12 @@ public final class OciImages {
     }
 
     /**
-     * One busybox-static image: its {@code reference} (e.g. docker.io/podvisor/busybox:test), default command,
-     * image user (empty for root), lines added to /etc/passwd and /etc/group, and files copied in with their
-     * mode bits (path in the image → file on the host).
+     * One busybox image: its {@code reference} (e.g. docker.io/podvisor/busybox:test), default command,
+     * image user (empty for root), lines added to /etc/passwd and /etc/group, files copied in with their
+     * mode bits (path in the image → file on the host), and the busybox binary whose applets it has.
      */
     public record BusyboxImage(String reference, List<String> cmd, String user, List<String> passwd,
-            List<String> group, Map<String, Path> files) {
+            List<String> group, Map<String, Path> files, Path busybox) {
         public BusyboxImage {
             cmd = List.copyOf(cmd);
             passwd = List.copyOf(passwd);
@@ -44,8 +45,21 @@ public final class OciImages {
             files = Map.copyOf(files);
         }
 
+        /** With busybox-static ({@link #BUSYBOX}). */
+        public BusyboxImage(String reference, List<String> cmd, String user, List<String> passwd,
+                List<String> group, Map<String, Path> files) {
+            this(reference, cmd, user, passwd, group, files, BUSYBOX);
+        }
+
         public BusyboxImage(String reference, List<String> cmd) {
             this(reference, cmd, "", List.of(), List.of(), Map.of());
+        }
+
+        /** This image with another busybox binary and the files it needs (such as its shared libraries). */
+        public BusyboxImage withBusybox(Path binary, Map<String, Path> itsFiles) {
+            Map<String, Path> all = new HashMap<>(files);
+            all.putAll(itsFiles);
+            return new BusyboxImage(reference, cmd, user, passwd, group, all, binary);
         }
     }
 
@@ -61,16 +75,17 @@ public final class OciImages {
     /** Writes {@code workDir/<name>.tar}: the OCI layout of {@code image}. */
     public static Path busyboxLayout(Path workDir, BusyboxImage image) throws IOException {
         String reference = image.reference();
-        if (!Files.isExecutable(BUSYBOX)) {
-            throw new IOException(BUSYBOX + " is missing: apt-get install busybox-static");
+        Path busybox = image.busybox();
+        if (!Files.isExecutable(busybox)) {
+            throw new IOException(busybox + " is missing" + (busybox.equals(BUSYBOX) ? ": apt-get install busybox-static" : ""));
         }
         Path build = Files.createTempDirectory(workDir, "image-");
         Path rootfs = Files.createDirectories(build.resolve("rootfs"));
         for (String dir : List.of("bin", "dev", "etc", "proc", "sys", "tmp", "root", "run", "var")) {
             Files.createDirectories(rootfs.resolve(dir));
         }
-        Files.copy(BUSYBOX, rootfs.resolve("bin/busybox"));
-        for (String applet : run(BUSYBOX.toString(), "--list").split("\n")) {
+        Files.copy(busybox, rootfs.resolve("bin/busybox"));
+        for (String applet : run(busybox.toString(), "--list").split("\n")) {
             if (!applet.isBlank() && !applet.equals("busybox")) {
                 // Hard links, as busybox images have: masking one applet's path (an OCI maskedPaths entry)
                 // then masks that path only, not busybox itself.

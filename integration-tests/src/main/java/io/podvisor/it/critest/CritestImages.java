@@ -3,6 +3,7 @@ package io.podvisor.it.critest;
 import io.podvisor.it.containerd.Ctr;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.it.containerd.OciImages.BusyboxImage;
+import io.podvisor.it.cri.CriTestBed;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The images critest runs its containers from, built locally under the names critest looks for (no registry
- * is reachable, and critest pulls only images that are missing): busybox-static images standing in for its
- * busybox, nginx, httpd, nonewprivs, hostnet-nginx and predefined-group images. The images critest's image
- * service specs pull on purpose (and compare by digest) are not among them.
+ * is reachable, and critest pulls only images that are missing): busybox images standing in for its busybox,
+ * nginx, httpd, nonewprivs, hostnet-nginx and predefined-group images, each with a {@link LookupShell}, and
+ * the sandbox (pause) image. The images critest's image service specs pull on purpose (and compare by digest)
+ * are not among them.
  */
 public final class CritestImages {
     private static final String E2E = "registry.k8s.io/e2e-test-images/";
@@ -31,11 +33,17 @@ public final class CritestImages {
     private CritestImages() {
     }
 
-    /** Builds every stand-in under {@code workDir} and imports it into {@code ctr}'s namespace. */
-    public static List<String> importAll(Ctr ctr, Path workDir) throws IOException {
+    /**
+     * Builds every stand-in under {@code workDir} with {@code shell} and imports it into {@code ctr}'s namespace.
+     * The sandbox image replaces the test bed's, whose shell loop keeps a {@code sleep} running: critest's
+     * containers share their pod's PID namespace (it gives no namespace options), and its execSync timeout spec
+     * expects {@code pgrep sleep} to find none once the exec's sleep is killed.
+     */
+    public static List<String> importAll(Ctr ctr, Path workDir, LookupShell shell) throws IOException {
         Path index = Files.writeString(workDir.resolve("index.html"), "<html><body>podvisor critest</body></html>\n");
         Path nginx = compileStatic(workDir, "nginx-standin.c", "nginx");
         Path nnp = compileStatic(workDir, "nnp.c", "nnp");
+        Path pause = compileStatic(workDir, "pause.c", "pause");
         run("chmod", "4755", nnp.toString());
         Path pgrep = script(workDir, "pgrep");
         Path ipcs = script(workDir, "ipcs");
@@ -52,9 +60,11 @@ public final class CritestImages {
                         Map.of("/usr/local/bin/nnp", nnp)),
                 new BusyboxImage(PREDEFINED_GROUP, List.of("sh"), "1000",
                         List.of("default-user:x:1000:1000::/home/default-user:/bin/sh"),
-                        List.of("default-user:x:1000:", "group-defined-in-image:x:50000:default-user"), Map.of()));
+                        List.of("default-user:x:1000:", "group-defined-in-image:x:50000:default-user"), Map.of()),
+                new BusyboxImage(CriTestBed.PAUSE_IMAGE, List.of("/pause"), "", List.of(), List.of(),
+                        Map.of("/pause", pause)));
         for (BusyboxImage image : images) {
-            OciImages.importBusybox(ctr, workDir, image);
+            OciImages.importBusybox(ctr, workDir, image.withBusybox(shell.busybox(), shell.libraries()));
         }
         return images.stream().map(BusyboxImage::reference).toList();
     }

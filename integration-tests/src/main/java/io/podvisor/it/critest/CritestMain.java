@@ -80,6 +80,7 @@ public final class CritestMain {
         if (!Files.isExecutable(options.critest())) {
             throw new IOException(options.critest() + " is not an executable critest: build it with install/critest.sh");
         }
+        LookupShell shell = LookupShell.of(options.shell());
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path report = options.results().resolve(options.handler() + "." + stamp + ".json").toAbsolutePath();
         Path log = options.results().resolve(options.handler() + "." + stamp + ".log").toAbsolutePath();
@@ -91,7 +92,7 @@ public final class CritestMain {
         try (TestBedTeardown bed = TestBedTeardown.onExit(
                 CriTestBed.start(options.release(), true, runtimeOptions, true), out)) {
             Path images = Files.createDirectories(bed.get().containerd().dir().resolve("critest-images"));
-            CritestImages.importAll(bed.get().containerd().ctr("k8s.io"), images);
+            CritestImages.importAll(bed.get().containerd().ctr("k8s.io"), images, shell);
             String endpoint = "unix://" + bed.get().containerd().address();
             List<String> command = new ArrayList<>(List.of(options.critest().toAbsolutePath().toString(),
                     "--runtime-endpoint=" + endpoint, "--image-endpoint=" + endpoint,

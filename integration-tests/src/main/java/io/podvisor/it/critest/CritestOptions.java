@@ -8,19 +8,21 @@ import java.util.List;
 import java.util.Map;
 
 /** The command line of {@code podvisor critest}. */
-public record CritestOptions(String command, Path critest, String handler, Path results, List<String> focus,
-        List<String> skip, Map<String, List<Path>> skipLists, ContainerdRelease release) {
+public record CritestOptions(String command, Path critest, String handler, Path shell, Path results,
+        List<String> focus, List<String> skip, Map<String, List<Path>> skipLists, ContainerdRelease release) {
     /** The key in {@link #skipLists()} of the lists given without a handler. */
     public static final String ALL_HANDLERS = "*";
 
     public static final String USAGE = """
-            usage: podvisor critest run --critest BIN --handler podvisor|runc --results DIR
+            usage: podvisor critest run --critest BIN --handler podvisor|runc --shell FILE --results DIR
                                         [--focus REGEX]... [--skip REGEX]... [--skip-list [HANDLER=]FILE]...
                                         [--containerd 1.7|2.1]
                    podvisor critest summary --results DIR [--skip-list [HANDLER=]FILE]...
               run      starts a private containerd (CRI, CNI bridge with portmap, local stand-in images), runs
                        critest's specs matching --focus with the runtime handler, minus --skip and the skip lists
-                       (of every handler, or of HANDLER=), and writes DIR/<handler>.<time>.json and .log
+                       (of every handler, or of HANDLER=), and writes DIR/<handler>.<time>.json and .log;
+                       --shell is the busybox of the stand-in images: Debian's dynamically linked one, whose
+                       sh looks commands up in PATH (busybox-static's runs its applets without exec)
               summary  per handler: passed, failed, skipped and not run over all runs in DIR, the failures, and
                        the specs that passed with runc but not with podvisor
             """;
@@ -32,6 +34,7 @@ public record CritestOptions(String command, Path critest, String handler, Path 
         String command = args.get(0);
         Path critest = null;
         String handler = null;
+        Path shell = null;
         Path results = null;
         List<String> focus = new ArrayList<>();
         List<String> skip = new ArrayList<>();
@@ -46,6 +49,7 @@ public record CritestOptions(String command, Path critest, String handler, Path 
             switch (flag) {
                 case "--critest" -> critest = Path.of(value);
                 case "--handler" -> handler = value;
+                case "--shell" -> shell = Path.of(value);
                 case "--results" -> results = Path.of(value);
                 case "--focus" -> focus.add(value);
                 case "--skip" -> skip.add(value);
@@ -65,15 +69,15 @@ public record CritestOptions(String command, Path critest, String handler, Path 
         if (results == null) {
             throw new IllegalArgumentException("--results DIR is missing");
         }
-        if (command.equals("run") && (critest == null || handler == null)) {
-            throw new IllegalArgumentException("run needs --critest BIN and --handler podvisor|runc");
+        if (command.equals("run") && (critest == null || handler == null || shell == null)) {
+            throw new IllegalArgumentException("run needs --critest BIN, --handler podvisor|runc and --shell FILE");
         }
         if (handler != null && !handler.matches("[a-z0-9-]+")) {
             throw new IllegalArgumentException("--handler is a runtime handler name such as podvisor or runc, got " + handler);
         }
         Map<String, List<Path>> lists = new HashMap<>();
         skipLists.forEach((name, files) -> lists.put(name, List.copyOf(files)));
-        return new CritestOptions(command, critest, handler, results, List.copyOf(focus), List.copyOf(skip),
+        return new CritestOptions(command, critest, handler, shell, results, List.copyOf(focus), List.copyOf(skip),
                 Map.copyOf(lists), release);
     }
 }

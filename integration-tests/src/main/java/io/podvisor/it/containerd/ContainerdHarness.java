@@ -208,6 +208,11 @@ public final class ContainerdHarness implements AutoCloseable {
         return new Ctr(Path.of(options.release().ctr()), address, namespace);
     }
 
+    /** containerd's log, with the shims' lines in it. */
+    public Path logFile() {
+        return log;
+    }
+
     /** The last lines of containerd's log, for failure messages. */
     public String logTail() {
         try (Stream<String> lines = Files.lines(log)) {

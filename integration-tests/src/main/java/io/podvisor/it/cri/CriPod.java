@@ -17,7 +17,9 @@ import io.podvisor.proto.cri.v1.ExecSyncRequest;
 import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.ImageSpec;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
+import io.podvisor.proto.cri.v1.LinuxContainerSecurityContext;
 import io.podvisor.proto.cri.v1.LinuxPodSandboxConfig;
+import io.podvisor.proto.cri.v1.LinuxSandboxSecurityContext;
 import io.podvisor.proto.cri.v1.ListContainersRequest;
 import io.podvisor.proto.cri.v1.PodSandboxConfig;
 import io.podvisor.proto.cri.v1.PodSandboxMetadata;
@@ -75,15 +77,27 @@ public final class CriPod implements AutoCloseable {
         return run(cri, name, handler, logDir, LinuxContainerResources.getDefaultInstance(), cgroupParent);
     }
 
+    /** Runs a pod that may hold privileged containers (see {@link #privileged}). */
+    public static CriPod runPrivileged(CriClient cri, String name, String handler, Path logDir) throws IOException {
+        return run(cri, name, handler, logDir, LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(true)));
+    }
+
     private static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxContainerResources resources,
             String cgroupParent) throws IOException {
+        return run(cri, name, handler, logDir,
+                LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setResources(resources));
+    }
+
+    private static CriPod run(CriClient cri, String name, String handler, Path logDir, LinuxPodSandboxConfig.Builder linux)
+            throws IOException {
         Files.createDirectories(logDir);
         PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default")
                         .setUid(UUID.randomUUID().toString()).setAttempt(0))
                 .setHostname(name)
                 .setLogDirectory(logDir.toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent).setResources(resources))
+                .setLinux(linux)
                 .build();
         String id = cri.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder()
                 .setConfig(config).setRuntimeHandler(handler).build()).getPodSandboxId();
@@ -122,6 +136,12 @@ public final class CriPod implements AutoCloseable {
                 .setImage(ImageSpec.newBuilder().setImage(image))
                 .addAllCommand(command)
                 .setLogPath(name + ".log");
+    }
+
+    /** {@code container} with every privilege (all capabilities, devices, writable /proc and /sys): in a privileged pod. */
+    public static ContainerConfig.Builder privileged(ContainerConfig.Builder container) {
+        return container.setLinux(container.getLinuxBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setPrivileged(true)));
     }
 
     /** Creates and starts a container of {@code image} running {@code command}; returns its id. */

@@ -8,6 +8,7 @@ import io.podvisor.it.HostProcesses;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
 import io.podvisor.proto.cri.v1.PodSandboxState;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +42,33 @@ class CriFaultsIT {
     @Test
     void killedShimEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
         assertPodEndsWhenKilled("shim-killed", "shim", HostProcesses::isShim);
+    }
+
+    /**
+     * A guest kernel panic (a privileged container crashes the guest through sysrq) ends the pod as a killed QEMU
+     * does, and the guest's last console lines are in the shim's log, which outlives the pod's directory.
+     */
+    @Test
+    void aGuestKernelPanicEndsThePodsContainersAndTheShimLogKeepsTheConsole() throws Exception {
+        String podId;
+        Path netns;
+        try (CriPod pod = CriPod.runPrivileged(BED.bed().cri(), "guest-panic", CriTestBed.PODVISOR_HANDLER,
+                BED.bed().logDir("guest-panic"))) {
+            podId = pod.id();
+            netns = pod.netnsPath();
+            String bystander = pod.startContainer("bystander", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            pod.startContainer(CriPod.privileged(CriPod.container("crasher", CriTestBed.BUSYBOX_IMAGE,
+                    List.of("sh", "-c", "sleep 1; echo c > /proc/sysrq-trigger"))));
+            ContainerStatus status = await(pod, bystander, s -> s.getState() == ContainerState.CONTAINER_EXITED);
+            assertTrue(status.getExitCode() != 0, "a container whose VM died did not succeed: " + status);
+            assertFalse(status.getReason().isEmpty(), "the CRI names why the container ended: " + status);
+            awaitPod(pod, PodSandboxState.SANDBOX_NOTREADY);
+        }
+        PodLeftovers.assertNoneOf(podId, netns, BED.bed().cni());
+        String log = Files.readString(BED.bed().containerd().logFile());
+        int died = log.indexOf("pod " + podId + ": ");
+        assertTrue(log.contains("died; ending the pod's containers") && log.contains("Kernel panic - not syncing"),
+                "the shim's log shows the VM's end and the guest's panic:\n" + log.substring(Math.max(0, died)));
     }
 
     private static void assertPodEndsWhenKilled(String name, String victimCommand, Predicate<String> isVictim)

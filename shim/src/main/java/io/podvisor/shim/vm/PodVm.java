@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Vmm;
 import io.podvisor.hypervisor.VmmException;
+import io.podvisor.hypervisor.VmmProcess;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.virtiofs.SharedDir;
 import io.podvisor.hypervisor.virtiofs.Virtiofsd;
@@ -30,6 +31,7 @@ import java.util.stream.Stream;
  */
 final class PodVm implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PodVm.class.getName());
+    private static final int CONSOLE_TAIL_LINES = 40;
 
     private final String podId;
     private final Path podDir;
@@ -174,8 +176,10 @@ final class PodVm implements AutoCloseable {
             return;
         }
         died = true;
+        // The pod's directory goes with the pod: a guest kernel's last words (a panic, a BUG) are kept in the shim's log.
         LOG.log(System.Logger.Level.ERROR, "pod {0}: {1} (pid {2}) died; ending the pod''s containers (exit status"
-                + " 255): see {3} and the VM log in {4}", podId, what, process.pid(), vm.consoleLog(), podDir);
+                + " 255); the VM log is in {3}, and its console {4} ends:\n{5}", podId, what, process.pid(), podDir,
+                vm.consoleLog(), VmmProcess.tail(vm.consoleLog(), CONSOLE_TAIL_LINES));
         stopPortForwarding();
         agent.close();
         vm.close();

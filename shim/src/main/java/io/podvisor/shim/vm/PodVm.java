@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.Vmm;
 import io.podvisor.hypervisor.VmmException;
-import io.podvisor.hypervisor.VmmProcess;
 import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.virtiofs.SharedDir;
 import io.podvisor.hypervisor.virtiofs.Virtiofsd;
 import io.podvisor.shim.agent.AgentClient;
 import io.podvisor.shim.agent.AgentException;
+import io.podvisor.shim.agent.ConsoleTail;
 import io.podvisor.shim.agent.GuestAgent;
 import io.podvisor.shim.agent.Versions;
 import io.podvisor.shim.StepTimer;
@@ -179,7 +179,7 @@ final class PodVm implements AutoCloseable {
         // The pod's directory goes with the pod: a guest kernel's last words (a panic, a BUG) are kept in the shim's log.
         LOG.log(System.Logger.Level.ERROR, "pod {0}: {1} (pid {2}) died; ending the pod''s containers (exit status"
                 + " 255); the VM log is in {3}, and its console {4} ends:\n{5}", podId, what, process.pid(), podDir,
-                vm.consoleLog(), VmmProcess.tail(vm.consoleLog(), CONSOLE_TAIL_LINES));
+                vm.consoleLog(), ConsoleTail.of(vm.consoleLog(), CONSOLE_TAIL_LINES));
         stopPortForwarding();
         agent.close();
         vm.close();

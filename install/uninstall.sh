@@ -55,6 +55,11 @@ if [ -n "$prefix" ] && [ "${prefix%/}" != "${installed_prefix%/}" ]; then
     die "podvisor was installed with --prefix ${installed_prefix:-unknown}, not $prefix"
 fi
 
+# --- the warm pool: its VMs run the shim binary this removes ---
+if [ -z "$root" ] && [ -x "${installed_prefix%/}/bin/podvisor" ]; then
+    "${installed_prefix%/}/bin/podvisor" pool stop || log "could not stop the warm pool's VMs: see podvisor pool status"
+fi
+
 # --- containerd's config ---
 
 # Takes our entry out of the top-level imports; the whole line when it holds nothing else.

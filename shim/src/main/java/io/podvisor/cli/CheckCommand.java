@@ -5,6 +5,7 @@ import io.podvisor.hypervisor.GuestImage;
 import io.podvisor.hypervisor.HypervisorSelection;
 import io.podvisor.hypervisor.VmmException;
 import io.podvisor.hypervisor.qemu.QemuHypervisor;
+import io.podvisor.shim.WarmPool;
 import io.podvisor.shim.agent.Versions;
 import io.podvisor.shim.config.Hypervisors;
 import io.podvisor.shim.config.PodvisorConfig;
@@ -61,8 +62,25 @@ final class CheckCommand {
         } else {
             podsCanRun = false;
         }
+        warmPool();
         out.println(podsCanRun ? "pods can run on this host" : "pods cannot run on this host yet: see above");
         return podsCanRun ? 0 : 1;
+    }
+
+    private void warmPool() {
+        try {
+            Optional<WarmPool> pool = PoolCommand.pool();
+            if (pool.isEmpty()) {
+                line(true, "warm pool", "off: every pod boots its VM (add [[pool]] entries to " + PodvisorConfig.path()
+                        + " for pods that start from a booted VM)");
+                return;
+            }
+            Optional<String> refused = pool.get().refused();
+            line(refused.isEmpty(), "warm pool", PoolCommand.summary(pool.get()).replaceFirst("^warm pool: ", "")
+                    + refused.map(r -> "; " + r).orElse(""));
+        } catch (IOException e) {
+            line(false, "warm pool", e.getMessage());
+        }
     }
 
     private void runtimeDisk(HypervisorSelection selection) {

@@ -3,6 +3,7 @@ package io.podvisor.cli;
 import io.podvisor.shim.vm.PodInfo;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,10 +51,14 @@ record PodVmStatus(Path dir, PodInfo info, String state, long vmmPid, ProcStats 
         }
         List<Path> dirs;
         try (Stream<Path> list = Files.list(pods)) {
-            dirs = list.filter(Files::isDirectory).sorted().toList();
+            // A pod on a warm VM is listed once, by the VM's directory; its name's link is skipped.
+            dirs = list.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
         }
         List<PodVmStatus> result = new ArrayList<>();
         for (Path dir : dirs) {
+            if (dir.getFileName().toString().startsWith("warm-") && !Files.exists(dir.resolve(PodInfo.FILE))) {
+                continue; // a warm pool VM no pod took yet: podvisor pool lists those
+            }
             result.add(of(dir, now));
         }
         return result;

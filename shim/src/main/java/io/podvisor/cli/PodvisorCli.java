@@ -21,6 +21,8 @@ public final class PodvisorCli {
                   say what this host can do and what to install
               podvisor pods [--json]
                   list this node's pod VMs: size, host memory (RSS/PSS) and CPU of QEMU + virtiofsd, uptime
+              podvisor pool [status|stop]
+                  the warm pool's VMs and the host memory they hold, or stop them all
               podvisor console POD [-f]
                   print a pod's guest console log (POD: its id, an unambiguous prefix, or its name); -f follows it
               podvisor bench [--pods N] [--density N] [--json FILE] | bench vm [--boots N]
@@ -66,6 +68,7 @@ public final class PodvisorCli {
                     PodsCommand.print(PodVmStatus.list(config().runDir(), Instant.now()), json, out);
                     yield 0;
                 }
+                case "pool" -> PoolCommand.run(rest, out);
                 case "console" -> {
                     ConsoleCommand.Options options = ConsoleCommand.Options.parse(rest);
                     PodVmStatus pod = PodLookup.find(PodVmStatus.list(config().runDir(), Instant.now()), options.pod());

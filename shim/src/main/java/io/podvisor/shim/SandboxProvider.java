@@ -1,6 +1,8 @@
 package io.podvisor.shim;
 
 import io.podvisor.shim.task.Sandbox;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The VM side of the shim, plugged into {@link ShimMain}: the sandbox a long-lived shim serves,
@@ -19,4 +21,12 @@ public interface SandboxProvider {
      * mounts, sockets, state. Returns the container's init pid if known, else 0. Must be idempotent.
      */
     int cleanupAfterDeadShim(ShimContext context) throws Exception;
+
+    /**
+     * The node's warm pool as the configuration file {@code config} (else the default one) sets it; empty when it
+     * keeps none.
+     */
+    default Optional<WarmPoolPlan> warmPool(Optional<Path> config) throws Exception {
+        return Optional.empty();
+    }
 }

@@ -11,8 +11,11 @@ import java.util.Optional;
 public record ShimArgs(String namespace, String id, String address, String publishBinary, Optional<Path> bundle,
         boolean debug, boolean version, Optional<Path> socket, String action) {
 
+    /** Starts the VMs the warm pool lacks, or says why it cannot. */
+    static final String FILL = "warm-fill";
+
     public static final String USAGE = "usage: containerd-shim-podvisor-v2 -namespace NS -address ADDR "
-            + "-publish-binary BIN -id ID [-bundle DIR] [-debug] start|delete   (or -v)";
+            + "-publish-binary BIN -id ID [-bundle DIR] [-debug] start|delete   (or -v, or " + FILL + ")";
 
     public static ShimArgs parse(String... args) {
         String namespace = "";
@@ -62,10 +65,10 @@ public record ShimArgs(String namespace, String id, String address, String publi
                 default -> throw new IllegalArgumentException("unknown flag -" + name + "\n" + USAGE);
             }
         }
-        if (!version && !Map.of("start", 1, "delete", 1, "", 1).containsKey(action)) {
+        if (!version && !Map.of("start", 1, "delete", 1, "", 1, WarmPool.ACTION, 1, FILL, 1).containsKey(action)) {
             throw new IllegalArgumentException("unknown action " + action + "\n" + USAGE);
         }
-        if (!version && (namespace.isEmpty() || id.isEmpty())) {
+        if (!version && !action.equals(FILL) && (namespace.isEmpty() || id.isEmpty())) {
             throw new IllegalArgumentException("-namespace and -id are required\n" + USAGE);
         }
         return new ShimArgs(namespace, id, address, publishBinary, Optional.ofNullable(bundle), debug, version,

@@ -2,9 +2,11 @@ package io.podvisor.shim;
 
 import com.google.protobuf.CodedOutputStream;
 import io.podvisor.proto.containerd.task.v2.DeleteResponse;
+import io.podvisor.shim.config.PodvisorConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
@@ -59,7 +61,7 @@ public final class ShimMain {
                     RuntimeOptions options = RuntimeOptions.from(input.options());
                     Path socketDir = input.socketDir().orElse(ShimAddress.DEFAULT_SOCKET_DIR);
                     String address = new StartCommand(socketDir, SelfCommand.prefix(args), Duration.ofSeconds(60), times)
-                            .run(parsed, bundle, options);
+                            .run(parsed, bundle, options, warmPool(provider, options.configPath()));
                     System.out.print(StartReply.json(containerd.startReplyVersion(), address));
                     System.out.flush();
                     yield 0;
@@ -72,6 +74,20 @@ public final class ShimMain {
                     out.flush();
                     System.out.flush();
                     yield 0;
+                }
+                case WarmPool.ACTION -> {
+                    yield WarmMember.run(parsed, provider.get(), version());
+                }
+                case ShimArgs.FILL -> {
+                    Optional<Path> config = Optional.of(PodvisorConfig.path());
+                    Optional<WarmPool> pool = warmPool(provider, config);
+                    if (pool.isEmpty()) {
+                        System.out.println("the configuration " + config.get() + " keeps no warm pool ([[pool]])");
+                        yield 0;
+                    }
+                    String outcome = pool.get().refill(SelfCommand.prefix(args), config);
+                    System.out.println(outcome);
+                    yield pool.get().refused().isPresent() ? 1 : 0;
                 }
                 default -> {
                     if (parsed.socket().isEmpty()) {
@@ -86,6 +102,15 @@ public final class ShimMain {
         } catch (IOException | RuntimeException e) {
             System.err.println(NAME + ": " + parsed.action() + " of " + parsed.id() + " failed: " + e);
             return 1;
+        }
+    }
+
+    private static Optional<WarmPool> warmPool(Supplier<SandboxProvider> provider, Optional<Path> config)
+            throws ShimException {
+        try {
+            return provider.get().warmPool(config).map(WarmPool::new);
+        } catch (Exception e) {
+            throw new ShimException("cannot read the warm pool's configuration: " + e.getMessage(), e);
         }
     }
 

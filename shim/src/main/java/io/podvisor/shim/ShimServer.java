@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 /**
  * The long-lived shim: detaches into its own session, logs to the bundle's {@code log} fifo, serves
@@ -31,6 +32,8 @@ import java.util.concurrent.CountDownLatch;
 final class ShimServer {
     /** Set by the launcher when it starts the JVM without the shim's AOT cache: why, and how to rebuild it. */
     static final String AOT_PROBLEM_ENV = "PODVISOR_AOT_PROBLEM";
+    /** Set by {@code start} when the pod could not have a warm VM: why, for the shim's log. */
+    static final String COLD_START_ENV = "PODVISOR_COLD_START";
 
     private ShimServer() {
     }
@@ -38,10 +41,9 @@ final class ShimServer {
     /** {@code mainAt}: when main began (wall clock, ms), for the start-up timing line. */
     static int serve(ShimContext context, SandboxProvider provider, String version, long mainAt) {
         PrintStream startChannel = System.out;
-        detach(context);
+        newSession();
+        logTo(context);
         ShimLog log = ShimLog.forId(context.id());
-        ForwardingEventPublisher publisher = new ForwardingEventPublisher(context.namespace(),
-                TtrpcClient.forSocket(ShimAddress.toPath(context.ttrpcAddress())));
         Sandbox sandbox;
         try {
             sandbox = provider.open(context);
@@ -50,6 +52,27 @@ final class ShimServer {
             startChannel.println("cannot open the sandbox of " + context.id() + ": " + e.getMessage());
             return 1;
         }
+        String coldStart = System.getenv(COLD_START_ENV);
+        if (coldStart != null && !coldStart.isEmpty()) {
+            log.info("pod " + context.id() + " boots cold: " + coldStart);
+        }
+        return serveTasks(context, sandbox, version, mainAt, answer -> {
+            startChannel.println(answer);
+            startChannel.flush();
+            if (answer.equals(StartCommand.READY)) {
+                redirect("/dev/null", 1);
+            }
+        });
+    }
+
+    /**
+     * Serves the Task API for {@code sandbox} on the context's socket until containerd shuts the shim down; {@code
+     * answer} takes "ready" once it listens, else what went wrong (for the {@code start} that waits).
+     */
+    static int serveTasks(ShimContext context, Sandbox sandbox, String version, long mainAt, Consumer<String> answer) {
+        ShimLog log = ShimLog.forId(context.id());
+        ForwardingEventPublisher publisher = new ForwardingEventPublisher(context.namespace(),
+                TtrpcClient.forSocket(ShimAddress.toPath(context.ttrpcAddress())));
         CountDownLatch stop = new CountDownLatch(1);
         TaskService tasks = new TaskService(sandbox, publisher, stop::countDown, version);
         TtrpcServer server;
@@ -57,11 +80,13 @@ final class ShimServer {
             server = TtrpcServer.bind(context.socket(), tasks.ttrpcServices(),
                     (message, error) -> log.error(message, error));
         } catch (FileAlreadyExistsException e) {
-            startChannel.println(StartCommand.IN_USE);
+            answer.accept(StartCommand.IN_USE);
+            sandbox.shutdown();
             return 3;
         } catch (IOException e) {
             log.error("cannot listen", e);
-            startChannel.println(e.getMessage());
+            answer.accept(e.getMessage());
+            sandbox.shutdown();
             return 1;
         }
         Thread onSignal = new Thread(server::close, "shim-exit");
@@ -72,9 +97,7 @@ final class ShimServer {
         if (aotProblem != null && !aotProblem.isEmpty()) {
             log.warn(aotProblem);
         }
-        startChannel.println(StartCommand.READY);
-        startChannel.flush();
-        redirect("/dev/null", 1);
+        answer.accept(StartCommand.READY);
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -93,14 +116,17 @@ final class ShimServer {
         return 0;
     }
 
-    /** A new session (containerd may kill the start command's process group), stderr to the log fifo. */
-    private static void detach(ShimContext context) {
-        String problem = null;
+    /** A new session: containerd may kill the start command's process group. */
+    static void newSession() {
         try {
             ErrnoException.check(LIBC.setsid(), "setsid");
         } catch (IOException e) {
-            problem = "cannot start a new session: " + e.getMessage();
+            System.err.println("podvisor: cannot start a new session: " + e.getMessage());
         }
+    }
+
+    /** stderr to the bundle's log fifo (containerd copies it into its own log), else /dev/null. */
+    static void logTo(ShimContext context) {
         Path logFifo = context.bundle().resolve("log");
         boolean logged = Files.exists(logFifo)
                 && redirect(logFifo.toString(), 2, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -108,9 +134,6 @@ final class ShimServer {
             redirect("/dev/null", 2);
         }
         ShimLog.configure(System.err, context.namespace(), context.debug());
-        if (problem != null) {
-            ShimLog.forId(context.id()).warn(problem);
-        }
     }
 
     private static void redirect(String path, int target) {

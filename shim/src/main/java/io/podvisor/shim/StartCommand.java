@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +40,11 @@ final class StartCommand {
         this.times = times;
     }
 
-    /** Returns the {@code unix://} address to print; a new shim reads the config file the options name. */
-    String run(ShimArgs args, Path bundle, RuntimeOptions options) throws ShimException {
+    /**
+     * Returns the {@code unix://} address to print; a new shim reads the config file the options name. A pod's first
+     * container takes a warm VM of the pod's shape when the pool has one ready, and the pool is refilled.
+     */
+    String run(ShimArgs args, Path bundle, RuntimeOptions options, Optional<WarmPool> pool) throws ShimException {
         String groupId = groupId(args.id(), bundle);
         Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
         // The shim binds "<socket>.<pid>.binding" first (pids have up to 7 digits); sun_path holds 107 bytes.
@@ -55,7 +59,17 @@ final class StartCommand {
             } catch (IOException e) {
                 throw new ShimException("cannot remove stale shim socket " + socket + ": " + e.getMessage(), e);
             }
-            String answer = spawn(args, bundle, socket, options);
+            String coldStart = "";
+            String answer = null;
+            if (pool.isPresent() && groupId.equals(args.id())) {
+                WarmPool.Claim claim = claimWarm(pool.get(), args, bundle, socket);
+                coldStart = claim.coldReason();
+                answer = claim.vm().isPresent() ? READY : null;
+                refill(pool.get(), options);
+            }
+            if (answer == null) {
+                answer = spawn(args, bundle, socket, options, coldStart);
+            }
             if (answer.equals(IN_USE) && !ShimAddress.canConnect(socket)) {
                 throw new ShimException("shim socket " + socket + " of " + groupId + " exists but nothing answers on it");
             }
@@ -77,7 +91,29 @@ final class StartCommand {
         }
     }
 
-    private String spawn(ShimArgs args, Path bundle, Path socket, RuntimeOptions options) throws ShimException {
+    private static WarmPool.Claim claimWarm(WarmPool pool, ShimArgs args, Path bundle, Path socket) {
+        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
+        ShimContext context = new ShimContext(args.namespace(), args.id(), args.address(),
+                ttrpcAddress == null || ttrpcAddress.isEmpty() ? args.address() + ".ttrpc" : ttrpcAddress,
+                args.publishBinary(), bundle, args.debug(), socket);
+        try {
+            return pool.claim(context);
+        } catch (IOException | RuntimeException e) {
+            return new WarmPool.Claim(Optional.empty(), "the warm pool cannot be used: " + e.getMessage());
+        }
+    }
+
+    /** Starts what the pool lacks; a pool that cannot refill says why in the next cold pod's log. */
+    private void refill(WarmPool pool, RuntimeOptions options) {
+        try {
+            pool.refill(selfCommand, options.configPath());
+        } catch (IOException | RuntimeException e) {
+            // The next claim finds the pool short and the pod's log says so.
+        }
+    }
+
+    private String spawn(ShimArgs args, Path bundle, Path socket, RuntimeOptions options, String coldStart)
+            throws ShimException {
         List<String> command = new ArrayList<>(selfCommand);
         command.addAll(List.of("-namespace", args.namespace(), "-id", args.id(), "-address", args.address(),
                 "-publish-binary", args.publishBinary(), "-socket", socket.toString()));
@@ -91,6 +127,9 @@ final class StartCommand {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             options.configPath().ifPresent(config -> builder.environment().put("PODVISOR_CONFIG", config.toString()));
             builder.environment().put(StartTimes.ENV, times.encode());
+            if (!coldStart.isEmpty()) {
+                builder.environment().put(ShimServer.COLD_START_ENV, coldStart);
+            }
             shim = builder.start();
         } catch (IOException e) {
             throw new ShimException("cannot start the shim for " + args.id() + ": " + e.getMessage(), e);

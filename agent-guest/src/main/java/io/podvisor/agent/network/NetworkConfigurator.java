@@ -46,6 +46,9 @@ public final class NetworkConfigurator {
     public void configure(ConfigureNetworkRequest request) throws IOException {
         validate(request);
         String device = interfaceWithMac(request.getMac().toLowerCase(Locale.ROOT));
+        if (!request.getNewMac().isEmpty()) {
+            run("set the MAC of " + device, "link", "set", "dev", device, "address", request.getNewMac());
+        }
         if (request.getMtu() > 0) {
             run("set the MTU of " + device, "link", "set", "dev", device, "mtu", Integer.toString(request.getMtu()));
         }
@@ -70,6 +73,9 @@ public final class NetworkConfigurator {
     private static void validate(ConfigureNetworkRequest request) {
         if (!MAC.matcher(request.getMac().toLowerCase(Locale.ROOT)).matches()) {
             throw invalid("mac \"" + request.getMac() + "\" is not a MAC address (aa:bb:cc:dd:ee:ff)");
+        }
+        if (!request.getNewMac().isEmpty() && !MAC.matcher(request.getNewMac().toLowerCase(Locale.ROOT)).matches()) {
+            throw invalid("new_mac \"" + request.getNewMac() + "\" is not a MAC address (aa:bb:cc:dd:ee:ff)");
         }
         if (!request.getAddress().isEmpty() && !isCidr(request.getAddress())) {
             throw invalid("address \"" + request.getAddress() + "\" is not in CIDR form (e.g. 10.88.0.5/16)");

@@ -80,6 +80,16 @@ class NetworkConfiguratorTest {
     }
 
     @Test
+    void aWarmVmsPlaceholderMacIsReplacedByThePodsBeforeTheInterfaceComesUp() throws Exception {
+        configurator.configure(ConfigureNetworkRequest.newBuilder()
+                .setMac(MAC).setNewMac("0A:58:0A:63:00:07").setAddress("10.99.0.7/16").build());
+
+        String link = run("ip", "-n", namespace, "-o", "link", "show", "pvt0");
+        assertTrue(link.contains("link/ether 0a:58:0a:63:00:07") && link.contains(",UP"), link);
+        assertTrue(run("ip", "-n", namespace, "-o", "-4", "addr", "show", "dev", "pvt0").contains("10.99.0.7/16"));
+    }
+
+    @Test
     void unknownMacIsNotFoundAndListsTheInterfaces() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> configurator.configure(
                 ConfigureNetworkRequest.newBuilder().setMac("02:00:00:00:00:99").setAddress("10.0.0.2/24").build()));
@@ -96,7 +106,8 @@ class NetworkConfiguratorTest {
                 ConfigureNetworkRequest.newBuilder().setMac(MAC).setAddress("10.0.0.2").build(),
                 ConfigureNetworkRequest.newBuilder().setMac(MAC)
                         .addRoutes(Route.newBuilder().setDestination("default")).build(),
-                ConfigureNetworkRequest.newBuilder().setMac(MAC).setHostname("bad host").build())) {
+                ConfigureNetworkRequest.newBuilder().setMac(MAC).setHostname("bad host").build(),
+                ConfigureNetworkRequest.newBuilder().setMac(MAC).setNewMac("02:00").build())) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> configurator.configure(bad));
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getMessage());
         }

@@ -46,21 +46,12 @@ public final class PodNetwork {
                     + " does not exist; was the pod's network set up (CNI) and not yet torn down?");
         }
         IpRoute2 ns = new IpRoute2(podId, netns);
-        JsonNode links = json(podId, ns.ip("-j", "addr", "show"));
-        JsonNode routes = json(podId, ns.ip("-j", "-4", "route", "show", "table", "main"));
-        CniInterface cni = CniInterface.find(podId, netns, links, routes, TAP);
-        unwire(podId, ns, links);
-        PodNetwork network = new PodNetwork(podId, netns, cni);
+        PodNetwork network = prepare(podId, netns, ns);
         try {
             ns.batch("ip", List.of(
                     // IFF_TAP | IFF_NO_PI (ip's default) | IFF_VNET_HDR, as QEMU opens it.
-                    "tuntap add dev " + TAP + " mode tap vnet_hdr",
-                    "link set dev " + TAP + " mtu " + cni.network().mtu() + " up"));
-            ns.batch("tc", List.of(
-                    "qdisc add dev " + cni.name() + " ingress",
-                    "qdisc add dev " + TAP + " ingress",
-                    redirect(cni.name(), TAP),
-                    redirect(TAP, cni.name())));
+                    "tuntap add dev " + TAP + " mode tap vnet_hdr"));
+            network.wire(ns);
         } catch (VmmException e) {
             try {
                 network.detach();
@@ -70,6 +61,51 @@ public final class PodNetwork {
             throw e;
         }
         return network;
+    }
+
+    /**
+     * Takes over the TAP of a VM booted before its pod ({@link WarmTap}): moves it from the warm VM's own namespace
+     * into the pod's (the VMM keeps its file descriptor) and wires it as {@link #attach} does. The guest NIC still
+     * has the warm VM's placeholder MAC until the agent gives it the CNI interface's.
+     */
+    public static PodNetwork adopt(WarmTap tap, Path netns, String podId) throws VmmException {
+        if (!Files.exists(netns)) {
+            throw new VmmException("pod " + podId + ": network namespace " + netns
+                    + " does not exist; was the pod's network set up (CNI) and not yet torn down?");
+        }
+        IpRoute2 ns = new IpRoute2(podId, netns);
+        PodNetwork network = prepare(podId, netns, ns);
+        try {
+            tap.moveTo(netns);
+            network.wire(ns);
+        } catch (VmmException e) {
+            try {
+                network.detach();
+            } catch (VmmException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return network;
+    }
+
+    /** Finds the CNI interface and removes what an earlier attach to the same namespace left. */
+    private static PodNetwork prepare(String podId, Path netns, IpRoute2 ns) throws VmmException {
+        JsonNode links = json(podId, ns.ip("-j", "addr", "show"));
+        JsonNode routes = json(podId, ns.ip("-j", "-4", "route", "show", "table", "main"));
+        CniInterface cni = CniInterface.find(podId, netns, links, routes, TAP);
+        unwire(podId, ns, links);
+        return new PodNetwork(podId, netns, cni);
+    }
+
+    /** The TAP, in the pod's namespace already, takes the CNI interface's MTU and swaps every frame with it. */
+    private void wire(IpRoute2 ns) throws VmmException {
+        ns.batch("ip", List.of("link set dev " + TAP + " mtu " + cni.network().mtu() + " up"));
+        ns.batch("tc", List.of(
+                "qdisc add dev " + cni.name() + " ingress",
+                "qdisc add dev " + TAP + " ingress",
+                redirect(cni.name(), TAP),
+                redirect(TAP, cni.name())));
     }
 
     private static String redirect(String from, String to) {

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** {@code podvisor bench [vm] [--pods N] [--density N] [--boots N] [--json FILE]}. */
-record BenchOptions(boolean vmOnly, int pods, int density, int boots, Path json) {
+record BenchOptions(boolean vmOnly, int pods, int density, int warm, int boots, Path json) {
     static final String USAGE = """
             usage:
-              podvisor bench [--pods N] [--density N] [--json FILE]
+              podvisor bench [--pods N] [--density N] [--warm N] [--json FILE]
                   on a private containerd: VM boots, pod and container start, exec, memory, vsock and
-                  virtio-fs figures over N podvisor pods (default 10) next to N runc pods, and the
-                  memory of N pods running at once (--density, default 10; 0 skips it)
+                  virtio-fs figures over N podvisor pods (default 10) next to N runc pods, the
+                  memory of N pods running at once (--density, default 10; 0 skips it), and N pod
+                  starts from a warm pool of one VM (--warm, default --pods; 0 skips it)
               podvisor bench vm [--boots N] [--json FILE]
                   only VM start -> agent ready and hybrid vsock figures over N VMs (default 5)
             """;
@@ -21,6 +22,7 @@ record BenchOptions(boolean vmOnly, int pods, int density, int boots, Path json)
         int pods = 10;
         int density = 10;
         Integer boots = null;
+        Integer warm = null;
         Path json = null;
         for (int i = 0; i < rest.size(); i++) {
             String option = rest.get(i);
@@ -29,14 +31,16 @@ record BenchOptions(boolean vmOnly, int pods, int density, int boots, Path json)
                 case "--pods" -> pods = number(option, value, 1);
                 case "--density" -> density = number(option, value, 0);
                 case "--boots" -> boots = number(option, value, 1);
+                case "--warm" -> warm = number(option, value, 0);
                 case "--json" -> json = Path.of(required(option, value));
                 default -> throw new IllegalArgumentException("unknown option '" + option + "'");
             }
-            if (vmOnly && (option.equals("--pods") || option.equals("--density"))) {
+            if (vmOnly && (option.equals("--pods") || option.equals("--density") || option.equals("--warm"))) {
                 throw new IllegalArgumentException("'bench vm' takes --boots and --json, not " + option);
             }
         }
-        return new BenchOptions(vmOnly, pods, density, boots != null ? boots : vmOnly ? 5 : pods, json);
+        return new BenchOptions(vmOnly, pods, density, vmOnly ? 0 : warm != null ? warm : pods,
+                boots != null ? boots : vmOnly ? 5 : pods, json);
     }
 
     private static String required(String option, String value) {

@@ -4,6 +4,7 @@ import io.podvisor.it.cri.CriTestBed;
 import io.podvisor.it.cri.TestBedTeardown;
 import io.podvisor.shim.config.PodvisorConfig;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,6 +49,11 @@ final class BenchSuite {
                 if (options.density() > 0) {
                     DensityBench.measure(bed.get().cri(), dir.resolve("bench-logs"), options.density(), results, progress);
                 }
+            }
+            if (options.warm() > 0) {
+                parameters.put("warm_pods", options.warm());
+                WarmBench.measure(config, options.warm(), Files.createTempDirectory("podvisor-warm-bench-"), results,
+                        progress);
             }
             notes.add("the vsock backend lives in the shim's JVM: its memory is part of the shim's PSS");
             notes.add("guest RAM touched = the VMM's resident shared memory (the guest's memfd RAM); "

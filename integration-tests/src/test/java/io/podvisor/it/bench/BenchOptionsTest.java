@@ -26,7 +26,9 @@ class BenchOptionsTest {
         assertEquals(3, options.pods());
         assertEquals(0, options.density());
         assertEquals(3, options.boots());
+        assertEquals(3, options.warm(), "as many warm pod starts as cold ones");
         assertEquals(Path.of("out.json"), options.json());
+        assertEquals(0, BenchOptions.parse(List.of("--warm", "0")).warm());
     }
 
     @Test
@@ -36,6 +38,8 @@ class BenchOptionsTest {
         assertEquals(2, options.boots());
         assertEquals(5, BenchOptions.parse(List.of("vm")).boots());
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(List.of("vm", "--pods", "2")));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(List.of("vm", "--warm", "2")));
+        assertEquals(0, BenchOptions.parse(List.of("vm")).warm());
     }
 
     @Test

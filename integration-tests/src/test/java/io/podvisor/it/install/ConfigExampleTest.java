@@ -44,6 +44,6 @@ class ConfigExampleTest {
         assertEquals(new PodvisorConfig(defaults.hypervisor(), defaults.kvm(), config.imageDir(), defaults.runDir(),
                 defaults.defaultVcpus(), defaults.defaultMemoryMiB(), defaults.agentReadyTimeoutSeconds(),
                 defaults.qemuPath(), defaults.cloudHypervisorPath(), defaults.virtiofsdPath(),
-                defaults.guestOverheadMemoryMiB(), defaults.minPodMemoryMiB(), defaults.runtimeDisk()), config);
+                defaults.guestOverheadMemoryMiB(), defaults.minPodMemoryMiB(), defaults.runtimeDisk(), defaults.pool()), config);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Node configuration, read from {@code /etc/podvisor/config.toml} (or {@code $PODVISOR_CONFIG}).
@@ -30,7 +31,8 @@ public record PodvisorConfig(
         @JsonProperty("virtiofsd_path") Path virtiofsdPath,
         @JsonProperty("guest_overhead_memory_mib") Long guestOverheadMemoryMiB,
         @JsonProperty("min_pod_memory_mib") Long minPodMemoryMiB,
-        @JsonProperty("runtime_disk") String runtimeDisk) {
+        @JsonProperty("runtime_disk") String runtimeDisk,
+        @JsonProperty("pool") List<WarmPoolShape> pool) {
 
     public static final Path DEFAULT_PATH = Path.of("/etc/podvisor/config.toml");
     /** What the guest needs besides the pod's containers; see install/config.toml.example. */
@@ -50,6 +52,11 @@ public record PodvisorConfig(
         guestOverheadMemoryMiB = guestOverheadMemoryMiB != null ? guestOverheadMemoryMiB : DEFAULT_GUEST_OVERHEAD_MIB;
         minPodMemoryMiB = minPodMemoryMiB != null ? minPodMemoryMiB : 16L;
         runtimeDisk = runtimeDisk != null ? runtimeDisk : "auto";
+        pool = pool != null ? List.copyOf(pool) : List.of();
+        if (pool.stream().map(WarmPoolShape::name).distinct().count() < pool.size()) {
+            throw new IllegalArgumentException("[[pool]] names one shape (vcpus, memory_mib) twice: give each shape"
+                    + " one entry");
+        }
         requirePositive("default_vcpus", defaultVcpus);
         requirePositive("default_memory_mib", defaultMemoryMiB);
         requirePositive("guest_overhead_memory_mib", guestOverheadMemoryMiB);
@@ -72,11 +79,11 @@ public record PodvisorConfig(
             Long defaultMemoryMiB, Integer agentReadyTimeoutSeconds, Path qemuPath, Path cloudHypervisorPath,
             Path virtiofsdPath) {
         this(hypervisor, kvm, imageDir, runDir, defaultVcpus, defaultMemoryMiB, agentReadyTimeoutSeconds, qemuPath,
-                cloudHypervisorPath, virtiofsdPath, null, null, null);
+                cloudHypervisorPath, virtiofsdPath, null, null, null, null);
     }
 
     public static PodvisorConfig defaults() {
-        return new PodvisorConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new PodvisorConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static void requirePositive(String key, Number value) {

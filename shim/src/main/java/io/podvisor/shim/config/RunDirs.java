@@ -3,6 +3,7 @@ package io.podvisor.shim.config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,9 +45,9 @@ public final class RunDirs {
         }
     }
 
-    /** Deletes a directory tree; missing is fine. */
+    /** Deletes a directory tree (a symbolic link: the link alone); missing is fine. */
     public static void remove(Path dir) {
-        if (!Files.exists(dir)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {

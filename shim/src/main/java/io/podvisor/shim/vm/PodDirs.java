@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Where a pod's VM keeps its sockets, logs and shared directory on the host: a short name derived
@@ -21,8 +22,11 @@ final class PodDirs {
 
     private PodDirs() {}
 
+    /** A warm pool VM's name (as WarmPool makes it): short already, and legible in the pods directory. */
+    private static final Pattern WARM_VM = Pattern.compile("warm-[0-9]+x[0-9]+-[0-9a-f]{8}");
+
     static Path podDir(Path runDir, String sandboxId) {
-        return runDir.resolve("pods").resolve(shortName(sandboxId));
+        return runDir.resolve("pods").resolve(WARM_VM.matcher(sandboxId).matches() ? sandboxId : shortName(sandboxId));
     }
 
     /**

@@ -5,6 +5,7 @@ import io.podvisor.hypervisor.VmSpec;
 import io.podvisor.hypervisor.VmmException;
 import io.podvisor.hypervisor.net.GuestNetwork;
 import io.podvisor.hypervisor.net.PodNetwork;
+import io.podvisor.hypervisor.net.WarmTap;
 import io.podvisor.proto.agent.v1.ConfigureNetworkRequest;
 import io.podvisor.proto.agent.v1.Route;
 import io.podvisor.shim.agent.AgentClient;
@@ -55,6 +56,14 @@ final class PodNetworking {
         return Optional.of(new PodNetworking(podId, network, sandboxSpec.path("hostname").asText("")));
     }
 
+    /** Takes over a warm VM's TAP for the pod, in the sandbox's network namespace (which the caller checked exists). */
+    static PodNetworking adopt(String podId, WarmTap tap, Path netns, JsonNode sandboxSpec) throws VmmException {
+        PodNetwork network = PodNetwork.adopt(tap, netns, podId);
+        LOG.log(System.Logger.Level.INFO, "pod {0}: warm VM''s TAP {1} moved into {2}, wired to {3} ({4})", podId,
+                PodNetwork.TAP, netns, network.cniInterface(), network.guest().cidr());
+        return new PodNetworking(podId, network, sandboxSpec.path("hostname").asText(""));
+    }
+
     /** The VMM's side: where it runs and the NIC it gets. */
     Path netns() {
         return network.netns();
@@ -64,14 +73,18 @@ final class PodNetworking {
         return List.of(network.device());
     }
 
-    /** The guest's side, once the agent answers. */
-    void configureGuest(AgentClient agent) throws AgentException {
-        agent.configureNetwork(request(network.guest(), hostname));
+    /**
+     * The guest's side, once the agent answers; {@code placeholderMac} is a warm VM's NIC's MAC until then (null for a
+     * VM booted with the CNI interface's).
+     */
+    void configureGuest(AgentClient agent, String placeholderMac) throws AgentException {
+        agent.configureNetwork(request(network.guest(), hostname, placeholderMac));
     }
 
-    static ConfigureNetworkRequest request(GuestNetwork guest, String hostname) {
+    static ConfigureNetworkRequest request(GuestNetwork guest, String hostname, String placeholderMac) {
         ConfigureNetworkRequest.Builder request = ConfigureNetworkRequest.newBuilder()
-                .setMac(guest.mac())
+                .setMac(placeholderMac == null ? guest.mac() : placeholderMac)
+                .setNewMac(placeholderMac == null ? "" : guest.mac())
                 .setAddress(guest.cidr())
                 .setMtu(guest.mtu())
                 .setHostname(hostname);

@@ -18,11 +18,13 @@ import io.podvisor.shim.config.PodvisorConfig;
 import io.podvisor.shim.config.RunDirs;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +45,8 @@ final class PodVm implements AutoCloseable {
     private final VmSize size;
     private volatile PortForwarder portForwarder;
     private volatile PodCgroup cgroup;
+    /** The pod's name in the pods directory when its directory is a warm VM's; removed with the pod. */
+    private volatile Path podLink;
     /** Set once the pod ends, on purpose or because a process it stands on died. */
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean died;
@@ -65,57 +69,27 @@ final class PodVm implements AutoCloseable {
      */
     static PodVm boot(PodvisorConfig config, String podId, JsonNode sandboxSpec, VmSize size) throws IOException {
         StepTimer timer = StepTimer.start(podId, "pod " + podId + " start");
-        GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
-        Path podDir = PodDirs.podDir(config.runDir(), podId);
-        if (Files.exists(podDir)) {
-            cleanup(config, podId);
-        }
-        RunDirSpace.require(config.runDir(), podId);
-        PodDirs.createPrivate(podDir);
-        timer.step("guest image check and pod directory");
-        SharedDir shared = null;
-        Virtiofsd virtiofsd = null;
-        Vmm vm = null;
         PodNetworking network = null;
         AtomicReference<PodCgroup> cgroup = new AtomicReference<>();
+        Booted booted = null;
         try {
             network = PodNetworking.attach(podId, sandboxSpec).orElse(null);
             timer.step("network (TAP in the pod's network namespace)");
-            shared = SharedDir.create(podId, PodDirs.sharedDir(podDir));
-            timer.step("shared directory");
-            virtiofsd = Virtiofsd.start(podId, virtiofsdBinary(config), shared.path(), podDir, PodDirs.SHARE_TAG);
-            timer.step("virtiofsd start");
-            VmSpec spec = new VmSpec(podId, image, size.vcpus(), size.memoryMiB(), podDir,
-                    List.of(virtiofsd.share()), network == null ? List.of() : network.devices(),
-                    network == null ? null : network.netns(), 3, List.of());
-            vm = Hypervisors.forPods(config).create(spec);
-            timer.step("VMM driver set-up");
-            LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
-                    podId, spec.vcpus(), spec.memoryMiB(), podDir);
-            // The VM joins the pod's cgroup as soon as QEMU runs, before the guest's memory is touched: memory is
-            // charged to the cgroup of the process that first touches it, and stays there when the process moves.
-            Vmm booting = vm;
-            List<ProcessHandle> helpers = virtiofsd.processes();
-            AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout(), timer, () -> cgroup.set(PodCgroup.join(
-                    podId, sandboxSpec, Stream.concat(booting.hostProcesses().stream(), helpers.stream()).toList())
-                    .orElse(null)));
+            booted = Booted.boot(config, podId, size, network == null ? List.of() : network.devices(),
+                    network == null ? null : network.netns(), timer,
+                    processes -> cgroup.set(PodCgroup.join(podId, sandboxSpec, processes).orElse(null)));
             if (network != null) {
-                network.configureGuest(agent);
+                network.configureGuest(booted.agent(), null);
                 timer.step("guest network configuration");
             }
-            agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
-            timer.step("pod share mount in the guest");
-            PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
-            pod.cgroup = cgroup.get();
-            if (network != null) {
-                pod.portForwarder = network.forwardPorts(agent).orElse(null);
-            }
-            pod.watchHostProcesses();
-            pod.recordInfo(sandboxSpec);
+            PodVm pod = booted.toPod(podId, network, size, cgroup.get());
+            pod.start(sandboxSpec);
             timer.total("VM boot");
             return pod;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(vm, virtiofsd, shared, podDir);
+            if (booted != null) {
+                booted.close();
+            }
             if (network != null) {
                 network.detach();
             }
@@ -124,6 +98,89 @@ final class PodVm implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** A fresh pod directory: what an earlier pod of the same name left is cleaned up first. */
+    static Path prepareDir(PodvisorConfig config, String name) throws IOException {
+        Path podDir = PodDirs.podDir(config.runDir(), name);
+        if (Files.exists(podDir, LinkOption.NOFOLLOW_LINKS)) {
+            cleanup(config, name);
+        }
+        RunDirSpace.require(config.runDir(), name);
+        PodDirs.createPrivate(podDir);
+        return podDir;
+    }
+
+    /**
+     * A VM up to a ready agent with the pod share mounted: what a cold pod start and a warm VM share. {@code
+     * started} gets the VM's host processes as soon as they exist.
+     */
+    record Booted(String name, Path podDir, SharedDir shared, Virtiofsd virtiofsd, Vmm vm, AgentClient agent) {
+
+        static Booted boot(PodvisorConfig config, String name, VmSize size, List<VmSpec.NetDevice> nets, Path netns,
+                StepTimer timer, Consumer<List<ProcessHandle>> started) throws IOException {
+            GuestImage image = GuestImage.load(config.imageDir()).requireAgentVersion(Versions.host());
+            Path podDir = prepareDir(config, name);
+            timer.step("guest image check and pod directory");
+            SharedDir shared = null;
+            Virtiofsd virtiofsd = null;
+            Vmm vm = null;
+            try {
+                shared = SharedDir.create(name, PodDirs.sharedDir(podDir));
+                timer.step("shared directory");
+                virtiofsd = Virtiofsd.start(name, virtiofsdBinary(config), shared.path(), podDir, PodDirs.SHARE_TAG);
+                timer.step("virtiofsd start");
+                VmSpec spec = new VmSpec(name, image, size.vcpus(), size.memoryMiB(), podDir,
+                        List.of(virtiofsd.share()), nets, netns, 3, List.of());
+                vm = Hypervisors.forPods(config).create(spec);
+                timer.step("VMM driver set-up");
+                LOG.log(System.Logger.Level.INFO, "pod {0}: booting VM ({1} vCPUs, {2} MiB) in {3}",
+                        name, spec.vcpus(), spec.memoryMiB(), podDir);
+                // The VM joins the pod's cgroup as soon as QEMU runs, before the guest's memory is touched: memory is
+                // charged to the cgroup of the process that first touches it, and stays there when the process moves.
+                Vmm booting = vm;
+                List<ProcessHandle> helpers = virtiofsd.processes();
+                AgentClient agent = GuestAgent.boot(vm, config.agentReadyTimeout(), timer, () -> started.accept(
+                        Stream.concat(booting.hostProcesses().stream(), helpers.stream()).toList()));
+                Booted booted = new Booted(name, podDir, shared, virtiofsd, vm, agent);
+                try {
+                    agent.mount(PodDirs.SHARE_TAG, PodDirs.GUEST_SHARE, "virtiofs", List.of());
+                } catch (AgentException e) {
+                    agent.close();
+                    throw e;
+                }
+                timer.step("pod share mount in the guest");
+                return booted;
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(vm, virtiofsd, shared, podDir);
+                throw e;
+            }
+        }
+
+        List<ProcessHandle> hostProcesses() {
+            return Stream.concat(vm.hostProcesses().stream(), virtiofsd.processes().stream()).toList();
+        }
+
+        PodVm toPod(String podId, PodNetworking network, VmSize size, PodCgroup cgroup) {
+            PodVm pod = new PodVm(podId, podDir, shared, virtiofsd, vm, agent, network, size);
+            pod.cgroup = cgroup;
+            return pod;
+        }
+
+        /** Stops the VM at once and removes everything; for a VM no pod has used. */
+        void close() {
+            agent.close();
+            closeQuietly(vm, virtiofsd, shared, podDir);
+        }
+    }
+
+    /** Port forwarding, the watch on the VM's host processes and the record {@code podvisor pods} reads. */
+    void start(JsonNode sandboxSpec) {
+        if (network != null) {
+            portForwarder = network.forwardPorts(agent).orElse(null);
+        }
+        watchHostProcesses();
+        recordInfo(sandboxSpec);
     }
 
     /** Leaves {@link PodInfo} in the pod directory for {@code podvisor pods}; the pod runs on without it. */
@@ -214,12 +271,19 @@ final class PodVm implements AutoCloseable {
             }
         }
         closeQuietly(vm, virtiofsd, shared, podDir);
+        if (podLink != null) {
+            RunDirs.remove(podLink);
+        }
         if (network != null) {
             network.detach();
         }
         if (cgroup != null) {
             cgroup.remove();
         }
+    }
+
+    void linkAs(Path link) {
+        podLink = link;
     }
 
     private static void closeQuietly(Vmm vm, Virtiofsd virtiofsd, SharedDir shared, Path podDir) {
@@ -244,12 +308,26 @@ final class PodVm implements AutoCloseable {
      * remains are mounts under the shared directory and the pod directory.
      */
     static void cleanup(PodvisorConfig config, String podId) throws VmmException {
-        Path podDir = PodDirs.podDir(config.runDir(), podId);
+        Path link = PodDirs.podDir(config.runDir(), podId);
+        Path podDir = link;
+        if (Files.isSymbolicLink(link)) {
+            // A pod on a warm VM: its directory is the VM's, named for the pool; the pod's name links to it.
+            podDir = link.resolveSibling(readLink(link));
+            RunDirs.remove(link);
+        }
         String marker = podDir.toString();
         ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
         SharedDir.cleanup(podId, PodDirs.sharedDir(podDir));
         RunDirs.remove(podDir);
+    }
+
+    private static Path readLink(Path link) throws VmmException {
+        try {
+            return Files.readSymbolicLink(link);
+        } catch (IOException e) {
+            throw new VmmException("cannot read the pod link " + link + ": " + e.getMessage(), e);
+        }
     }
 }

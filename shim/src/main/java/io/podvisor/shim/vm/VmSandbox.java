@@ -30,9 +30,12 @@ final class VmSandbox implements Sandbox {
     private final PodvisorConfig config;
     private final Map<String, ContainerRequest> requests = new ConcurrentHashMap<>();
     private PodVm pod;
+    /** A warm VM this shim took for its pod before the sandbox's create; null for a cold start. */
+    private WarmVm warm;
 
-    VmSandbox(PodvisorConfig config) {
+    VmSandbox(PodvisorConfig config, WarmVm warm) {
         this.config = config;
+        this.warm = warm;
     }
 
     @Override
@@ -69,7 +72,10 @@ final class VmSandbox implements Sandbox {
                 pod.agent(), request.reportOom()));
     }
 
-    /** Checks the pod's limits and network namespace before anything of the pod exists, then boots its VM. */
+    /**
+     * Checks the pod's limits and network namespace before anything of the pod exists, then takes the warm VM this
+     * shim holds when it has the pod's size, else boots one.
+     */
     private PodVm bootPod(String podId, JsonNode sandboxSpec) throws TaskException {
         String name = PodNames.pod(podId, sandboxSpec);
         VmSize size = VmSize.forPod(name, PodResources.of(name, sandboxSpec), config,
@@ -78,8 +84,17 @@ final class VmSandbox implements Sandbox {
         if (netns.isPresent()) {
             NetnsCheck.require(name, netns.get());
         }
+        WarmVm taken = warm;
+        warm = null;
+        if (taken != null && !taken.size().equals(size)) {
+            LOG.log(System.Logger.Level.INFO, "pod {0}: its VM needs {1} vCPUs and {2} MiB, warm VM {3} has {4} and {5}:"
+                    + " booting cold", podId, size.vcpus(), size.memoryMiB(), taken.name(), taken.size().vcpus(),
+                    taken.size().memoryMiB());
+            taken.close();
+            taken = null;
+        }
         try {
-            PodVm booted = PodVm.boot(config, podId, sandboxSpec, size);
+            PodVm booted = taken != null ? taken.claim(podId, sandboxSpec) : PodVm.boot(config, podId, sandboxSpec, size);
             booted.agent().watchEvents(new OomListener());
             return booted;
         } catch (IOException | RuntimeException e) {
@@ -131,6 +146,10 @@ final class VmSandbox implements Sandbox {
         if (pod != null) {
             pod.close();
             pod = null;
+        }
+        if (warm != null) {
+            warm.close();
+            warm = null;
         }
     }
 

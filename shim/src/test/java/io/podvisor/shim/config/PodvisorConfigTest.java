@@ -47,6 +47,42 @@ class PodvisorConfigTest {
     }
 
     @Test
+    void theWarmPoolIsOffUnlessConfiguredAndTakesOneEntryPerShape() throws IOException {
+        assertTrue(PodvisorConfig.load(tmp.resolve("absent.toml")).pool().isEmpty());
+        Path file = tmp.resolve("config.toml");
+        Files.writeString(file, """
+                [[pool]]
+                vcpus = 2
+                memory_mib = 256
+                size = 2
+
+                [[pool]]
+                vcpus = 1
+                memory_mib = 512
+                size = 1
+                """);
+        PodvisorConfig c = PodvisorConfig.load(file);
+        assertEquals(2, c.pool().size());
+        assertEquals("2x256", c.pool().get(0).name());
+        assertEquals(2, c.pool().get(0).size());
+        assertEquals("1x512", c.pool().get(1).name());
+    }
+
+    @Test
+    void aBadPoolEntryIsRefusedWithWhatItNeeds() throws IOException {
+        Path file = tmp.resolve("config.toml");
+        for (String[] bad : new String[][] {
+                {"[[pool]]\nvcpus = 2\nsize = 1\n", "needs vcpus, memory_mib and size"},
+                {"[[pool]]\nvcpus = 2\nmemory_mib = 64\nsize = 1\n", "memory_mib at least 128"},
+                {"[[pool]]\nvcpus = 2\nmemory_mib = 256\nsize = 1\n[[pool]]\nvcpus = 2\nmemory_mib = 256\nsize = 3\n",
+                        "names one shape (vcpus, memory_mib) twice"}}) {
+            Files.writeString(file, bad[0]);
+            IOException e = assertThrows(IOException.class, () -> PodvisorConfig.load(file));
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
+
+    @Test
     void aSizeThatIsNotPositiveIsRefused() throws IOException {
         Path file = tmp.resolve("config.toml");
         Files.writeString(file, "min_pod_memory_mib = 0\n");

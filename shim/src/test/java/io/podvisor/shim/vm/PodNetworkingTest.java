@@ -33,12 +33,21 @@ class PodNetworkingTest {
     void guestRequestCarriesTheCniAddressRoutesMtuAndHostname() {
         GuestNetwork guest = new GuestNetwork("0a:58:0a:58:00:05", "10.88.0.5", 16, "10.88.0.1",
                 List.of(new GuestNetwork.Route("0.0.0.0/0", "10.88.0.1")), 1500);
-        ConfigureNetworkRequest request = PodNetworking.request(guest, "web-1");
+        ConfigureNetworkRequest request = PodNetworking.request(guest, "web-1", null);
         assertEquals("0a:58:0a:58:00:05", request.getMac());
+        assertEquals("", request.getNewMac());
         assertEquals("10.88.0.5/16", request.getAddress());
         assertEquals(1500, request.getMtu());
         assertEquals("web-1", request.getHostname());
         assertEquals("0.0.0.0/0", request.getRoutes(0).getDestination());
         assertEquals("10.88.0.1", request.getRoutes(0).getGateway());
+    }
+
+    @Test
+    void aWarmVmsNicIsFoundByItsPlaceholderMacAndGivenTheCniInterfaces() {
+        GuestNetwork guest = new GuestNetwork("0a:58:0a:58:00:05", "10.88.0.5", 16, "10.88.0.1", List.of(), 1500);
+        ConfigureNetworkRequest request = PodNetworking.request(guest, "web-1", "02:11:22:33:44:55");
+        assertEquals("02:11:22:33:44:55", request.getMac());
+        assertEquals("0a:58:0a:58:00:05", request.getNewMac());
     }
 }

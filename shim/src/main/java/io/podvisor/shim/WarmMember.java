@@ -113,6 +113,8 @@ final class WarmMember {
         ShimServer.logTo(context);
         ShimLog.forId(context.id()).info("warm VM " + name + " (pid " + ProcessHandle.current().pid()
                 + ") is this pod's shim now");
+        WarmPool.restorePriority().ifPresent(problem -> ShimLog.forId(context.id()).warn("warm VM " + name
+                + " keeps the lower priority it booted with: " + problem));
         Sandbox sandbox;
         try {
             sandbox = vm.claimedBy(context);

@@ -1,8 +1,11 @@
 package io.podvisor.shim;
 
+import static io.podvisor.hypervisor.os.Libc.LIBC;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.podvisor.hypervisor.os.ErrnoException;
 import java.io.File;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -35,6 +38,11 @@ public final class WarmPool {
     static final String NAMESPACE = "podvisor-warm";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "warm-";
+    private static final Path NICE = Path.of("/usr/bin/nice");
+    private static final int BOOT_NICENESS = 10;
+    /** setpriority(2) on x86_64, and its "every process of the group" target; "0" names the caller's group. */
+    private static final long SYS_SETPRIORITY = 141;
+    private static final long PRIO_PGRP = 1;
 
     private final WarmPoolPlan plan;
 
@@ -181,7 +189,9 @@ public final class WarmPool {
 
     private String spawn(List<String> selfCommand, Optional<Path> config, String shape) throws IOException {
         String name = PREFIX + shape + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        List<String> command = new ArrayList<>(selfCommand);
+        // A pool VM boots while pods start: at a lower priority, so the pods that are starting come first.
+        List<String> command = new ArrayList<>(List.of(NICE.toString(), "-n", Integer.toString(BOOT_NICENESS)));
+        command.addAll(selfCommand);
         command.addAll(List.of("-namespace", NAMESPACE, "-id", name, ACTION));
         File devNull = new File("/dev/null");
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -193,6 +203,19 @@ public final class WarmPool {
         Process process = builder.start();
         Files.writeString(pidFile(name), Long.toString(process.pid()));
         return name;
+    }
+
+    /**
+     * Gives every thread of this process group (this process, the VMM and virtiofsd it started) the default priority
+     * again: the pool VM is a pod's now. Returns what failed, if anything.
+     */
+    static Optional<String> restorePriority() {
+        try {
+            ErrnoException.check(LIBC.syscall(SYS_SETPRIORITY, PRIO_PGRP, 0, 0, 0, 0), "setpriority");
+            return Optional.empty();
+        } catch (ErrnoException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     private FileLock lock() throws IOException {

@@ -41,26 +41,8 @@ public final class PodNetwork {
      * attach to the same namespace left is replaced.
      */
     public static PodNetwork attach(Path netns, String podId) throws VmmException {
-        if (!Files.exists(netns)) {
-            throw new VmmException("pod " + podId + ": network namespace " + netns
-                    + " does not exist; was the pod's network set up (CNI) and not yet torn down?");
-        }
-        IpRoute2 ns = new IpRoute2(podId, netns);
-        PodNetwork network = prepare(podId, netns, ns);
-        try {
-            ns.batch("ip", List.of(
-                    // IFF_TAP | IFF_NO_PI (ip's default) | IFF_VNET_HDR, as QEMU opens it.
-                    "tuntap add dev " + TAP + " mode tap vnet_hdr"));
-            network.wire(ns);
-        } catch (VmmException e) {
-            try {
-                network.detach();
-            } catch (VmmException undo) {
-                e.addSuppressed(undo);
-            }
-            throw e;
-        }
-        return network;
+        // IFF_TAP | IFF_NO_PI (ip's default) | IFF_VNET_HDR, as QEMU opens it.
+        return connect(netns, podId, ns -> ns.batch("ip", List.of("tuntap add dev " + TAP + " mode tap vnet_hdr")));
     }
 
     /**
@@ -69,6 +51,15 @@ public final class PodNetwork {
      * has the warm VM's placeholder MAC until the agent gives it the CNI interface's.
      */
     public static PodNetwork adopt(WarmTap tap, Path netns, String podId) throws VmmException {
+        return connect(netns, podId, ns -> tap.moveTo(netns));
+    }
+
+    /** Puts the TAP device into the pod's namespace. */
+    private interface TapPlacement {
+        void place(IpRoute2 ns) throws VmmException;
+    }
+
+    private static PodNetwork connect(Path netns, String podId, TapPlacement tap) throws VmmException {
         if (!Files.exists(netns)) {
             throw new VmmException("pod " + podId + ": network namespace " + netns
                     + " does not exist; was the pod's network set up (CNI) and not yet torn down?");
@@ -76,7 +67,7 @@ public final class PodNetwork {
         IpRoute2 ns = new IpRoute2(podId, netns);
         PodNetwork network = prepare(podId, netns, ns);
         try {
-            tap.moveTo(netns);
+            tap.place(ns);
             network.wire(ns);
         } catch (VmmException e) {
             try {

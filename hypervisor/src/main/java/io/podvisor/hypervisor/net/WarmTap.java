@@ -18,22 +18,21 @@ public final class WarmTap implements AutoCloseable {
     private static final Path NAMES = Path.of("/run/netns");
     private static final Path OWN = Path.of("/proc/self/ns/net");
 
-    private final String vmName;
-    private final String namespace;
+    /** The VM's name, which names its namespace too. */
+    private final String name;
     private final String mac;
 
-    private WarmTap(String vmName, String namespace, String mac) {
-        this.vmName = vmName;
-        this.namespace = namespace;
+    private WarmTap(String name, String mac) {
+        this.name = name;
         this.mac = mac;
     }
 
-    /** Creates namespace {@code namespace} (a name, as {@code ip netns} takes) holding the TAP. */
-    public static WarmTap create(String vmName, String namespace) throws VmmException {
-        new IpRoute2(vmName, OWN).ip("netns", "add", namespace);
-        WarmTap tap = new WarmTap(vmName, namespace, placeholderMac());
+    /** Creates namespace {@code name} ({@code /run/netns/NAME}) holding the TAP of VM {@code name}. */
+    public static WarmTap create(String name) throws VmmException {
+        new IpRoute2(name, OWN).ip("netns", "add", name);
+        WarmTap tap = new WarmTap(name, placeholderMac());
         try {
-            new IpRoute2(vmName, tap.netns()).batch("ip", List.of(
+            new IpRoute2(name, tap.netns()).batch("ip", List.of(
                     "tuntap add dev " + PodNetwork.TAP + " mode tap vnet_hdr",
                     "link set dev " + PodNetwork.TAP + " up"));
         } catch (VmmException e) {
@@ -52,7 +51,7 @@ public final class WarmTap implements AutoCloseable {
 
     /** Where the VMM runs until its pod comes. */
     public Path netns() {
-        return NAMES.resolve(namespace);
+        return NAMES.resolve(name);
     }
 
     public VmSpec.NetDevice device() {
@@ -66,23 +65,23 @@ public final class WarmTap implements AutoCloseable {
 
     /** Moves the TAP into {@code podNetns} and drops this namespace's name. */
     void moveTo(Path podNetns) throws VmmException {
-        new IpRoute2(vmName, netns()).ip("link", "set", "dev", PodNetwork.TAP, "netns", podNetns.toString());
+        new IpRoute2(name, netns()).ip("link", "set", "dev", PodNetwork.TAP, "netns", podNetns.toString());
         close();
     }
 
     /** Drops the namespace's name; the TAP goes with the namespace once the VMM has exited. */
     @Override
     public void close() {
-        forget(namespace);
+        forget(name);
     }
 
     /** What {@link #close()} does, for a warm VM whose process died. */
-    public static void forget(String namespace) {
-        if (!Files.exists(NAMES.resolve(namespace))) {
+    public static void forget(String name) {
+        if (!Files.exists(NAMES.resolve(name))) {
             return;
         }
         try {
-            new IpRoute2(namespace, OWN).ip("netns", "del", namespace);
+            new IpRoute2(name, OWN).ip("netns", "del", name);
         } catch (VmmException e) {
             System.getLogger(WarmTap.class.getName()).log(System.Logger.Level.WARNING, e.getMessage());
         }

@@ -39,7 +39,7 @@ public final class WarmVm implements AutoCloseable {
     public static WarmVm boot(PodvisorConfig config, String name, int vcpus, long memoryMiB) throws IOException {
         StepTimer timer = StepTimer.start(name, "warm VM " + name);
         VmSize size = new VmSize(vcpus, memoryMiB);
-        WarmTap tap = WarmTap.create(name, name);
+        WarmTap tap = WarmTap.create(name);
         try {
             PodVm.Booted booted = PodVm.Booted.boot(config, name, size, List.of(tap.device()), tap.netns(), timer,
                     processes -> { });

@@ -85,7 +85,7 @@ public final class ShimMain {
                         System.out.println("the configuration " + config.get() + " keeps no warm pool ([[pool]])");
                         yield 0;
                     }
-                    String outcome = pool.get().refill(SelfCommand.prefix(args), config);
+                    String outcome = pool.get().refill(SelfCommand.prefix(args), config, Duration.ZERO);
                     System.out.println(outcome);
                     yield pool.get().refused().isPresent() ? 1 : 0;
                 }

@@ -27,6 +27,11 @@ import java.util.concurrent.TimeoutException;
 final class StartCommand {
     static final String READY = "ready";
     static final String IN_USE = "in-use";
+    /**
+     * A VM refilling the pool waits this long before it boots: a pod's start from a warm VM took 1.1 s with the
+     * refill waiting, 2.0 s with it booting beside the pod (QEMU TCG, 2 CPUs, podvisor bench --warm 3).
+     */
+    static final Duration REFILL_DELAY = Duration.ofSeconds(3);
 
     private final Path socketDir;
     private final List<String> selfCommand;
@@ -106,7 +111,7 @@ final class StartCommand {
     /** Starts what the pool lacks; a pool that cannot refill says why in the next cold pod's log. */
     private void refill(WarmPool pool, RuntimeOptions options) {
         try {
-            pool.refill(selfCommand, options.configPath());
+            pool.refill(selfCommand, options.configPath(), REFILL_DELAY);
         } catch (IOException | RuntimeException e) {
             // The next claim finds the pool short and the pod's log says so.
         }

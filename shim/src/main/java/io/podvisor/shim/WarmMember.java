@@ -57,6 +57,11 @@ final class WarmMember {
         WarmPoolPlan.Vm vm;
         try {
             Files.writeString(pool.pidFile(name), Long.toString(ProcessHandle.current().pid()));
+            long delay = bootDelayMillis();
+            if (delay > 0) {
+                log.info("warm VM " + name + ": booting in " + delay + " ms, after the pod that took the last one");
+                Thread.sleep(delay);
+            }
             log.info("warm VM " + name + ": booting");
             vm = pool.plan().boot(name, WarmPool.shapeOf(name));
         } catch (Exception e) {
@@ -126,6 +131,14 @@ final class WarmMember {
         }
         return ShimServer.serveTasks(context, sandbox, version, System.currentTimeMillis(),
                 text -> answer(connection, text));
+    }
+
+    private static long bootDelayMillis() {
+        try {
+            return Long.parseLong(System.getenv().getOrDefault(WarmPool.BOOT_DELAY_ENV, "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private void removeFiles(boolean withLog) {

@@ -36,6 +36,8 @@ import java.util.stream.Stream;
 public final class WarmPool {
     static final String ACTION = "warm-vm";
     static final String NAMESPACE = "podvisor-warm";
+    /** How long a pool VM's process waits before it boots, in ms. */
+    static final String BOOT_DELAY_ENV = "PODVISOR_WARM_BOOT_DELAY_MS";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "warm-";
     private static final Path NICE = Path.of("/usr/bin/nice");
@@ -123,10 +125,10 @@ public final class WarmPool {
     }
 
     /**
-     * Starts, each in a detached process, the VMs the pool lacks of each shape; refuses when they would not fit in
-     * the host's available memory. Returns what it started or why not.
+     * Starts, each in a detached process, the VMs the pool lacks of each shape, each booting after {@code bootDelay};
+     * refuses when they would not fit in the host's available memory. Returns what it started or why not.
      */
-    public String refill(List<String> selfCommand, Optional<Path> config) throws IOException {
+    public String refill(List<String> selfCommand, Optional<Path> config, Duration bootDelay) throws IOException {
         try (FileLock lock = lock()) {
             Map<String, Long> present = new java.util.HashMap<>();
             for (Member member : members()) {
@@ -156,7 +158,7 @@ public final class WarmPool {
             Files.deleteIfExists(refusedFile());
             List<String> started = new ArrayList<>();
             for (String shape : shapes) {
-                started.add(spawn(selfCommand, config, shape));
+                started.add(spawn(selfCommand, config, shape, bootDelay));
             }
             return "warm pool: starting " + String.join(", ", started);
         }
@@ -187,7 +189,8 @@ public final class WarmPool {
         Files.deleteIfExists(refusedFile());
     }
 
-    private String spawn(List<String> selfCommand, Optional<Path> config, String shape) throws IOException {
+    private String spawn(List<String> selfCommand, Optional<Path> config, String shape, Duration bootDelay)
+            throws IOException {
         String name = PREFIX + shape + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         // A pool VM boots while pods start: at a lower priority, so the pods that are starting come first.
         List<String> command = new ArrayList<>(List.of(NICE.toString(), "-n", Integer.toString(BOOT_NICENESS)));
@@ -200,6 +203,7 @@ public final class WarmPool {
                 .redirectOutput(devNull)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
         config.ifPresent(c -> builder.environment().put("PODVISOR_CONFIG", c.toString()));
+        builder.environment().put(BOOT_DELAY_ENV, Long.toString(bootDelay.toMillis()));
         Process process = builder.start();
         Files.writeString(pidFile(name), Long.toString(process.pid()));
         return name;

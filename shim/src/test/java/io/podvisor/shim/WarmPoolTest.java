@@ -88,14 +88,14 @@ class WarmPoolTest {
     void refillStartsWhatEachShapeLacksOnce() throws Exception {
         WarmPool pool = pool(Map.of("2x256", 2, "1x512", 1));
 
-        String started = pool.refill(SLEEPER, Optional.empty());
+        String started = pool.refill(SLEEPER, Optional.empty(), Duration.ZERO);
 
         assertTrue(started.startsWith("warm pool: starting "), started);
         List<WarmPool.Member> members = pool.members();
         assertEquals(3, members.size(), members.toString());
         assertEquals(2, members.stream().filter(m -> m.shape().equals("2x256")).count());
         assertTrue(members.stream().noneMatch(WarmPool.Member::ready), "no claim socket yet: booting");
-        assertEquals("the warm pool is full", pool.refill(SLEEPER, Optional.empty()));
+        assertEquals("the warm pool is full", pool.refill(SLEEPER, Optional.empty(), Duration.ZERO));
     }
 
     @Test
@@ -103,7 +103,7 @@ class WarmPoolTest {
         hostMiB = 1L << 40;
         WarmPool pool = pool(Map.of("2x256", 2));
 
-        String refused = pool.refill(SLEEPER, Optional.of(Path.of("/etc/podvisor/config.toml")));
+        String refused = pool.refill(SLEEPER, Optional.of(Path.of("/etc/podvisor/config.toml")), Duration.ZERO);
 
         assertTrue(refused.startsWith("warm pool refused: 2 more VMs (2 vCPUs, 256 MiB, 2 vCPUs, 256 MiB) need "
                 + 2 * hostMiB + " MiB of host memory"), refused);
@@ -130,7 +130,7 @@ class WarmPoolTest {
     @Test
     void aClaimGoesToAReadyVmOfThePodsShapeWithTheShimsSocketAndBundle() throws Exception {
         WarmPool pool = pool(Map.of("2x256", 1));
-        pool.refill(SLEEPER, Optional.empty());
+        pool.refill(SLEEPER, Optional.empty(), Duration.ZERO);
         String name = pool.members().getFirst().name();
         CompletableFuture<JsonNode> asked = new CompletableFuture<>();
         try (ServerSocketChannel vm = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -172,7 +172,7 @@ class WarmPoolTest {
     @Test
     void stopEndsEveryPoolProcess() throws Exception {
         WarmPool pool = pool(Map.of("2x256", 2));
-        pool.refill(SLEEPER, Optional.empty());
+        pool.refill(SLEEPER, Optional.empty(), Duration.ZERO);
         List<Long> pids = pool.members().stream().map(WarmPool.Member::pid).toList();
 
         pool.stop(Duration.ofSeconds(5));

@@ -42,7 +42,7 @@ final class WarmBench {
         try (TestBedTeardown bed = TestBedTeardown.onExit(CriTestBed.start(ContainerdRelease.V1_7, true, options),
                 progress)) {
             progress.println("warm pool: " + pool.refill(List.of(Checkout.shimDir().resolve(ShimMain.NAME).toString()),
-                    Optional.of(config)));
+                    Optional.of(config), Duration.ZERO));
             Path logRoot = bed.get().containerd().dir().resolve("warm-logs");
             for (int i = 1; i <= pods; i++) {
                 WarmPool.Member ready = awaitReady(pool);

@@ -10,13 +10,16 @@ import io.podvisor.it.HostProcesses;
 import io.podvisor.it.containerd.ContainerdRelease;
 import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
+import io.podvisor.shim.WarmPool;
+import io.podvisor.shim.WarmPoolPlan;
+import io.podvisor.shim.vm.VmSandboxProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -119,7 +122,7 @@ class CriWarmPoolIT {
                 assertEquals(List.of(), HostProcesses.mentioning(runDir.toString()).stream().map(HostProcesses::cmdline)
                         .toList());
             } finally {
-                killPool(warmDir);
+                stopPool(config);
             }
         }
     }
@@ -197,18 +200,9 @@ class CriWarmPoolIT {
         return Files.readString(bed.containerd().logFile());
     }
 
-    /** A failed test must not leave pool VMs for the next: they are killed, and what they stood on removed. */
-    private static void killPool(Path warmDir) throws Exception {
-        for (Path file : poolFiles(warmDir)) {
-            if (file.toString().endsWith(".pid")) {
-                ProcessHandle.of(Long.parseLong(Files.readString(file).strip())).ifPresent(p -> {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
-                });
-            }
-        }
-        for (String netns : warmNetns()) {
-            new ProcessBuilder("ip", "netns", "del", netns).start().waitFor(10, TimeUnit.SECONDS);
-        }
+    /** A failed test must not leave pool VMs for the next: they are stopped, and what they stood on removed. */
+    private static void stopPool(Path config) throws Exception {
+        Optional<WarmPoolPlan> plan = new VmSandboxProvider().warmPool(Optional.of(config));
+        new WarmPool(plan.orElseThrow()).stop(Duration.ofSeconds(10));
     }
 }

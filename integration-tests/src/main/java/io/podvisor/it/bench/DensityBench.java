@@ -36,6 +36,7 @@ final class DensityBench {
                 PodProcesses.PodMemory memory = PodProcesses.of(pod.id()).memory();
                 results.add(Measure.DENSITY_POD_PSS, Results.PODVISOR, memory.total().pssMiB());
                 results.add(Measure.DENSITY_GUEST_TOUCHED, Results.PODVISOR, memory.vmm().rssShmemMiB());
+                results.add(Measure.DENSITY_SHIM_PSS, Results.PODVISOR, memory.shim().pssMiB());
                 total += memory.total().pssMiB();
             }
             results.add(Measure.DENSITY_TOTAL_PSS, Results.PODVISOR, total);

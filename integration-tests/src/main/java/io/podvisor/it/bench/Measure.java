@@ -19,6 +19,7 @@ public enum Measure {
     IDLE_CPU("pod_idle_cpu_millicores", "host CPU of an idle pod (all its processes, 5 s)", "mCPU"),
     DENSITY_POD_PSS("density_pod_host_pss_mib", "density: host PSS per pod", "MiB"),
     DENSITY_GUEST_TOUCHED("density_guest_ram_touched_mib", "density: guest RAM touched per pod", "MiB"),
+    DENSITY_SHIM_PSS("density_shim_pss_mib", "density: shim PSS per pod (with its vsock backend)", "MiB"),
     DENSITY_TOTAL_PSS("density_total_host_pss_mib", "density: host PSS of all pods", "MiB"),
     VSOCK_RTT("vsock_rtt_ms", "hybrid vsock gRPC round trip (GetGuestInfo)", "ms"),
     VSOCK_TO_GUEST("vsock_to_guest_mb_s", "hybrid vsock host -> guest (32 MiB, gRPC stdin)", "MB/s"),

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
@@ -53,6 +55,8 @@ public final class ShimMain {
         try {
             return switch (parsed.action()) {
                 case "start" -> {
+                    // containerd reads start's stdout and stderr as one reply: no log line may reach either.
+                    Logger.getLogger("").setLevel(Level.OFF);
                     StartTimes times = StartTimes.beginning();
                     StartInput input = StartInput.read(System.in, parsed.id());
                     long asking = System.nanoTime();

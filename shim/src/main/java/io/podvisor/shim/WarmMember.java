@@ -93,6 +93,14 @@ final class WarmMember {
             while (true) {
                 SocketChannel connection = listener.accept();
                 JsonNode request = readRequest(connection);
+                Optional<String> stale = request == null ? Optional.empty() : staleFor(request, vm, version);
+                if (stale.isPresent() && claimed.compareAndSet(false, true)) {
+                    answer(connection, "stale: " + stale.get());
+                    log.info("warm VM " + name + ": stopping, as " + stale.get());
+                    removeFiles(true);
+                    vm.close();
+                    return 0;
+                }
                 if (request == null || !claimed.compareAndSet(false, true)) {
                     answer(connection, request == null ? "a claim is one line of JSON" : "taken");
                     continue;
@@ -109,6 +117,15 @@ final class WarmMember {
             }
             return 1;
         }
+    }
+
+    /** Why this VM must not serve the claiming pod: another shim version asks, or the guest image changed. */
+    private static Optional<String> staleFor(JsonNode request, WarmPoolPlan.Vm vm, String version) {
+        String asking = request.path("version").asText(version);
+        if (!asking.equals(version)) {
+            return Optional.of("its shim is version " + version + " and the node's is " + asking + " now");
+        }
+        return vm.stale();
     }
 
     private int serveClaim(WarmPoolPlan.Vm vm, ShimContext context, SocketChannel connection, String version,

@@ -104,6 +104,7 @@ public final class WarmPool {
         }
         try (FileLock lock = lock()) {
             int booting = 0;
+            int stale = 0;
             for (Member member : members()) {
                 if (!member.shape().equals(shape.get())) {
                     continue;
@@ -116,10 +117,14 @@ public final class WarmPool {
                 if (answer.equals(StartCommand.READY)) {
                     return new Claim(Optional.of(member.name()), "");
                 }
-                ShimLog.forId(context.id()).warn("warm VM " + member.name() + " did not take the pod: " + answer);
+                // start has no log of its own (its stdout is the reply): the pod's cold start reason counts these.
+                if (answer.startsWith("stale: ")) {
+                    stale++;
+                }
             }
             return new Claim(Optional.empty(), "no warm VM of its shape " + describe(shape.get()) + " is ready ("
-                    + booting + " booting, pool size " + plan.sizes().get(shape.get()) + ")"
+                    + booting + " booting, " + (stale > 0 ? stale + " stopped as stale, " : "") + "pool size "
+                    + plan.sizes().get(shape.get()) + ")"
                     + refused().map(why -> "; " + why).orElse(""));
         }
     }
@@ -244,7 +249,8 @@ public final class WarmPool {
                 .put("publishBinary", context.publishBinary())
                 .put("bundle", context.bundle().toString())
                 .put("socket", context.socket().toString())
-                .put("debug", context.debug());
+                .put("debug", context.debug())
+                .put("version", ShimMain.version());
         return request;
     }
 

@@ -34,6 +34,11 @@ public interface WarmPoolPlan {
         /** Processes the VM stands on: it is gone when one of them ends. */
         List<ProcessHandle> hostProcesses();
 
+        /**
+         * Why a pod must not take this VM any more (the node's guest image changed since it booted), if it must not.
+         */
+        Optional<String> stale();
+
         /** The claimed VM as the sandbox the shim serves for the pod that took it. */
         Sandbox claimedBy(ShimContext context) throws Exception;
 

@@ -157,6 +157,33 @@ class WarmPoolTest {
     }
 
     @Test
+    void aStaleVmIsPassedOverAndThePodIsToldWhy() throws Exception {
+        WarmPool pool = pool(Map.of("2x256", 1));
+        pool.refill(SLEEPER, Optional.empty(), Duration.ZERO);
+        String name = pool.members().getFirst().name();
+        try (ServerSocketChannel vm = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            vm.bind(UnixDomainSocketAddress.of(pool.socket(name)));
+            Thread.ofVirtual().start(() -> {
+                try (SocketChannel claim = vm.accept()) {
+                    Channels.newInputStream(claim).readAllBytes();
+                    claim.write(ByteBuffer.wrap("stale: it booted guest image /a, the node's is /b now\n"
+                            .getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    // the assertion below fails
+                }
+            });
+            ShimContext context = new ShimContext("k8s.io", "pod1", "a", "a.ttrpc", "c", dir.resolve("2x256"), false,
+                    Path.of("/run/containerd/s/abc"));
+
+            WarmPool.Claim claim = pool.claim(context);
+
+            assertTrue(claim.vm().isEmpty());
+            assertEquals("no warm VM of its shape 2 vCPUs, 256 MiB is ready (0 booting, 1 stopped as stale, pool size 1)",
+                    claim.coldReason());
+        }
+    }
+
+    @Test
     void aPodOfAnotherShapeBootsColdAndIsToldWhy() throws Exception {
         WarmPool pool = pool(Map.of("2x256", 1));
         ShimContext context = new ShimContext("k8s.io", "pod1", "a", "a.ttrpc", "c", dir.resolve("1x1024"), false,

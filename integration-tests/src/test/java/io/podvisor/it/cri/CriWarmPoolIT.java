@@ -12,6 +12,7 @@ import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
 import io.podvisor.shim.WarmPool;
 import io.podvisor.shim.WarmPoolPlan;
+import io.podvisor.shim.config.PodvisorConfig;
 import io.podvisor.shim.vm.VmSandboxProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The warm pool through containerd's CRI: a node keeping one booted VM of the default shape. The first pod boots
  * cold and says why; its start fills the pool; a pod of another size boots cold and says why; the next pod takes
- * the warm VM, with its network, exec and logs as a cold pod's; the pool refills; {@code podvisor pool stop} ends
- * the pool's VMs and nothing is left.
+ * the warm VM, with its network, exec and logs as a cold pod's; the pool refills; after a guest image update the
+ * pool's VM stops as stale and the next pod boots cold; {@code podvisor pool stop} ends the pool's VMs and nothing
+ * is left.
  */
 @Timeout(900)
 class CriWarmPoolIT {
@@ -43,14 +45,17 @@ class CriWarmPoolIT {
     void aPodTakesAWarmVmThePoolRefillsAndStopLeavesNothing() throws Exception {
         Path runDir = Files.createDirectories(tmp.resolve("run"));
         Path warmDir = runDir.resolve("warm");
+        // The node's guest image through a link, so the test can "update" it: a second directory of hard links.
+        Path image = Files.createSymbolicLink(tmp.resolve("image"), PodvisorConfig.load().imageDir().toRealPath());
         Path config = Files.writeString(tmp.resolve("config.toml"), """
+                image_dir = "%s"
                 run_dir = "%s"
 
                 [[pool]]
                 vcpus = 2
                 memory_mib = 256
                 size = 1
-                """.formatted(runDir));
+                """.formatted(image, runDir));
         String options = "[" + ContainerdRelease.V1_7.runtimesSection() + ".podvisor.options]\n  ConfigPath = \""
                 + config + "\"\n";
         try (CriTestBed bed = CriTestBed.start(ContainerdRelease.V1_7, true, options)) {
@@ -74,6 +79,7 @@ class CriWarmPoolIT {
 
                 String podId;
                 Path netns;
+                String refill;
                 try (CriPod pod = CriPod.run(bed.cri(), "warm-pod", CriTestBed.PODVISOR_HANDLER, bed.logDir("warm-pod"))) {
                     podId = pod.id();
                     netns = pod.netnsPath();
@@ -97,7 +103,7 @@ class CriWarmPoolIT {
                     assertEquals(0, ping.waitFor(), "the host pings the pod IP " + podIp + ": " + pingOutput);
                     assertTrue(Files.readString(pod.logFile("app")).contains("started-on-a-warm-vm"));
 
-                    String refill = awaitReadyVm(warmDir, first);
+                    refill = awaitReadyVm(warmDir, first);
                     assertNotEquals(first, refill);
                     // Pool VMs boot at a lower priority than pods; a taken one runs at the default again.
                     assertEquals(List.of(0), niceness(first), "the pod's VM, virtiofsd and shim threads: " + threadsOf(first));
@@ -107,6 +113,22 @@ class CriWarmPoolIT {
                 assertEquals(List.of(), PodTraces.await(() -> PodTraces.naming(List.of(first))),
                         "nothing of the claimed warm VM (the pod's shim, VMM, virtiofsd, mounts) is left");
                 assertFalse(Files.exists(runDir.resolve("pods").resolve(first)), "the VM's directory went with the pod");
+
+                // The guest image is updated: the pool's VM booted the old one, so it stops and the next pod boots cold.
+                Path updated = tmp.resolve("image-updated");
+                assertEquals(0, new ProcessBuilder("cp", "-al", image.toRealPath().toString(), updated.toString())
+                        .inheritIO().start().waitFor());
+                Files.delete(image);
+                Files.createSymbolicLink(image, updated);
+                try (CriPod after = CriPod.run(bed.cri(), "after-update", CriTestBed.PODVISOR_HANDLER,
+                        bed.logDir("after-update"))) {
+                    assertTrue(log(bed).contains("pod " + after.id() + " boots cold: no warm VM of its shape 2 vCPUs,"
+                            + " 256 MiB is ready (0 booting, 1 stopped as stale, pool size 1)"),
+                            "the pod after the update boots cold and says why:\n" + bed.containerd().logTail());
+                }
+                assertEquals(List.of(), PodTraces.await(() -> PodTraces.naming(List.of(refill))),
+                        "the stale pool VM is gone");
+                awaitReadyVm(warmDir, refill);
 
                 ProcessBuilder podvisor = new ProcessBuilder(Checkout.install().resolve("podvisor").toString(), "pool",
                         "stop").redirectErrorStream(true);

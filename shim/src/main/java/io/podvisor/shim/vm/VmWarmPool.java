@@ -63,11 +63,19 @@ final class VmWarmPool implements WarmPoolPlan {
     @Override
     public Vm boot(String name, String shape) throws Exception {
         VmSize size = parse(shape);
+        Path image = imageNow();
         WarmVm vm = WarmVm.boot(config, name, size.vcpus(), size.memoryMiB());
         return new Vm() {
             @Override
             public List<ProcessHandle> hostProcesses() {
                 return vm.hostProcesses();
+            }
+
+            @Override
+            public Optional<String> stale() {
+                Path now = imageNow();
+                return now.equals(image) ? Optional.empty() : Optional.of("it booted guest image " + image
+                        + ", the node's is " + now + " now");
             }
 
             @Override
@@ -90,6 +98,15 @@ final class VmWarmPool implements WarmPoolPlan {
             LOG.log(System.Logger.Level.WARNING, "warm VM {0}: {1}", name, e.getMessage());
         }
         WarmTap.forget(name);
+    }
+
+    /** The guest image directory the configuration names, its links resolved (install.sh moves "current"). */
+    private Path imageNow() {
+        try {
+            return config.imageDir().toRealPath();
+        } catch (java.io.IOException e) {
+            return config.imageDir();
+        }
     }
 
     static VmSize parse(String shape) {

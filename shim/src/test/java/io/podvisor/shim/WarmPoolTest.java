@@ -132,27 +132,16 @@ class WarmPoolTest {
         WarmPool pool = pool(Map.of("2x256", 1));
         pool.refill(SLEEPER, Optional.empty(), Duration.ZERO);
         String name = pool.members().getFirst().name();
-        CompletableFuture<JsonNode> asked = new CompletableFuture<>();
+        ShimContext context = new ShimContext("k8s.io", "pod1", "/run/containerd/containerd.sock",
+                "/run/containerd/containerd.sock.ttrpc", "/usr/bin/containerd", dir.resolve("2x256"), false,
+                Path.of("/run/containerd/s/abc"));
         try (ServerSocketChannel vm = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            vm.bind(UnixDomainSocketAddress.of(pool.socket(name)));
-            Thread.ofVirtual().start(() -> {
-                try (SocketChannel claim = vm.accept()) {
-                    InputStream in = Channels.newInputStream(claim);
-                    asked.complete(new ObjectMapper().readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-                    claim.write(ByteBuffer.wrap("ready\n".getBytes(StandardCharsets.UTF_8)));
-                } catch (IOException e) {
-                    asked.completeExceptionally(e);
-                }
-            });
-            ShimContext context = new ShimContext("k8s.io", "pod1", "/run/containerd/containerd.sock",
-                    "/run/containerd/containerd.sock.ttrpc", "/usr/bin/containerd", dir.resolve("2x256"), false,
-                    Path.of("/run/containerd/s/abc"));
+            CompletableFuture<JsonNode> asked = answerOneClaim(vm, pool.socket(name), "ready");
 
             WarmPool.Claim claim = pool.claim(context);
 
             assertEquals(Optional.of(name), claim.vm());
-            ShimContext received = WarmPool.context(asked.get());
-            assertEquals(context, received);
+            assertEquals(context, WarmPool.context(asked.get()));
         }
     }
 
@@ -161,19 +150,10 @@ class WarmPoolTest {
         WarmPool pool = pool(Map.of("2x256", 1));
         pool.refill(SLEEPER, Optional.empty(), Duration.ZERO);
         String name = pool.members().getFirst().name();
+        ShimContext context = new ShimContext("k8s.io", "pod1", "a", "a.ttrpc", "c", dir.resolve("2x256"), false,
+                Path.of("/run/containerd/s/abc"));
         try (ServerSocketChannel vm = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            vm.bind(UnixDomainSocketAddress.of(pool.socket(name)));
-            Thread.ofVirtual().start(() -> {
-                try (SocketChannel claim = vm.accept()) {
-                    Channels.newInputStream(claim).readAllBytes();
-                    claim.write(ByteBuffer.wrap("stale: it booted guest image /a, the node's is /b now\n"
-                            .getBytes(StandardCharsets.UTF_8)));
-                } catch (IOException e) {
-                    // the assertion below fails
-                }
-            });
-            ShimContext context = new ShimContext("k8s.io", "pod1", "a", "a.ttrpc", "c", dir.resolve("2x256"), false,
-                    Path.of("/run/containerd/s/abc"));
+            answerOneClaim(vm, pool.socket(name), "stale: it booted guest image /a, the node's is /b now");
 
             WarmPool.Claim claim = pool.claim(context);
 
@@ -181,6 +161,23 @@ class WarmPoolTest {
             assertEquals("no warm VM of its shape 2 vCPUs, 256 MiB is ready (0 booting, 1 stopped as stale, pool size 1)",
                     claim.coldReason());
         }
+    }
+
+    /** Stands in for a ready pool VM on {@code socket}: reads one claim, answers {@code answer}. */
+    private static CompletableFuture<JsonNode> answerOneClaim(ServerSocketChannel vm, Path socket, String answer)
+            throws IOException {
+        vm.bind(UnixDomainSocketAddress.of(socket));
+        CompletableFuture<JsonNode> asked = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (SocketChannel claim = vm.accept()) {
+                InputStream in = Channels.newInputStream(claim);
+                asked.complete(new ObjectMapper().readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                claim.write(ByteBuffer.wrap((answer + "\n").getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                asked.completeExceptionally(e);
+            }
+        });
+        return asked;
     }
 
     @Test

@@ -24,6 +24,8 @@ final class PodvisorCommand {
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(stdout != null ? ProcessBuilder.Redirect.to(stdout.toFile()) : ProcessBuilder.Redirect.PIPE)
                 .redirectError(stderr.toFile());
+        // The CLI runs the shim the tests run (in CI the native shim install/test.sh built), not one it would build.
+        pb.environment().putIfAbsent("PODVISOR_JVM_OPTS", "-Dpodvisor.shimDir=" + Checkout.shimDir());
         pb.environment().putAll(env);
         return pb.start();
     }

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +35,8 @@ final class ShimServer {
     static final String AOT_PROBLEM_ENV = "PODVISOR_AOT_PROBLEM";
     /** Set by {@code start} when the pod could not have a warm VM: why, for the shim's log. */
     static final String COLD_START_ENV = "PODVISOR_COLD_START";
+    /** Seconds a shim waits for containerd's first connection (60 unless set; tests shorten it). */
+    static final String CONNECT_TIMEOUT_ENV = "PODVISOR_SHIM_CONNECT_TIMEOUT_SECONDS";
 
     private ShimServer() {
     }
@@ -98,6 +101,7 @@ final class ShimServer {
             log.warn(aotProblem);
         }
         answer.accept(StartCommand.READY);
+        endIfNeverConnected(server, stop, log);
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -114,6 +118,33 @@ final class ShimServer {
         Runtime.getRuntime().removeShutdownHook(onSignal);
         log.info("shim exited");
         return 0;
+    }
+
+    /**
+     * containerd dials the shim as soon as start answers; a shim nobody connects to is one whose start failed
+     * afterwards (containerd gave up on it), and it ends instead of waiting for ever.
+     */
+    private static void endIfNeverConnected(TtrpcServer server, CountDownLatch stop, ShimLog log) {
+        Duration wait = connectTimeout();
+        Thread.ofVirtual().start(() -> {
+            try {
+                if (!stop.await(wait.toMillis(), TimeUnit.MILLISECONDS) && !server.everConnected()) {
+                    log.warn("nothing connected to " + server.socket() + " within " + wait.toSeconds() + " s of start:"
+                            + " containerd does not use this shim (its start failed); shutting down");
+                    stop.countDown();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private static Duration connectTimeout() {
+        try {
+            return Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault(CONNECT_TIMEOUT_ENV, "60")));
+        } catch (NumberFormatException e) {
+            return Duration.ofSeconds(60);
+        }
     }
 
     /** A new session: containerd may kill the start command's process group. */

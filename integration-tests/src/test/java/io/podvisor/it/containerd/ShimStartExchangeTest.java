@@ -68,6 +68,8 @@ class ShimStartExchangeTest {
     private Path bundle;
     private Path socketDir;
     private Path podvisorConfig;
+    /** Environment for the shim commands a test runs, beside the test's own. */
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     @AfterEach
     void removeSocketDir() throws IOException {
@@ -107,12 +109,13 @@ class ShimStartExchangeTest {
     /** Runs the shim binary's {@code action} with containerd's flags, the bundle as cwd, {@code stdin} on its stdin. */
     private Started run(String action, String grpcAddress, String publishBinary, com.google.protobuf.MessageLite stdin)
             throws Exception {
-        Process start = new ProcessBuilder(Checkout.shimDir().resolve("containerd-shim-podvisor-v2").toString(),
+        ProcessBuilder builder = new ProcessBuilder(Checkout.shimDir().resolve("containerd-shim-podvisor-v2").toString(),
                 "-namespace", NAMESPACE, "-address", grpcAddress,
                 "-publish-binary", publishBinary, "-id", ID, action)
                 .directory(bundle.toFile())
-                .redirectErrorStream(true) // containerd reads the two as one
-                .start();
+                .redirectErrorStream(true); // containerd reads the two as one
+        builder.environment().putAll(env);
+        Process start = builder.start();
         CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> {
             try {
                 return start.getInputStream().readAllBytes();
@@ -125,6 +128,24 @@ class ShimStartExchangeTest {
         }
         assertTrue(start.waitFor(60, TimeUnit.SECONDS), action + " did not finish in 60 s");
         return new Started(start.exitValue(), new String(output.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    }
+
+    /** A shim whose start failed after it listened (containerd never dials it) ends and removes its socket. */
+    @Test
+    void aShimNothingConnectsToEndsAndRemovesItsSocket() throws Exception {
+        env.put("PODVISOR_SHIM_CONNECT_TIMEOUT_SECONDS", "2");
+
+        Started started = start(params("v2.3.0").build());
+
+        assertEquals(0, started.exitCode(), started.output());
+        Path socket = Path.of(new ObjectMapper().readTree(started.output()).path("address").asText()
+                .substring("unix://".length()));
+        assertTrue(Files.exists(socket), "the shim listens on " + socket);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Files.exists(socket) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertFalse(Files.exists(socket), "the shim nothing connected to ended and removed " + socket);
     }
 
     @Test

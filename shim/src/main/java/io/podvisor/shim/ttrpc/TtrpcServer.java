@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -30,11 +31,13 @@ public final class TtrpcServer implements AutoCloseable {
     private final Path socket;
     private final Channel serverChannel;
     private final ChannelGroup connections;
+    private final AtomicBoolean everConnected;
 
-    private TtrpcServer(Path socket, Channel serverChannel, ChannelGroup connections) {
+    private TtrpcServer(Path socket, Channel serverChannel, ChannelGroup connections, AtomicBoolean everConnected) {
         this.socket = socket;
         this.serverChannel = serverChannel;
         this.connections = connections;
+        this.everConnected = everConnected;
     }
 
     /**
@@ -49,6 +52,7 @@ public final class TtrpcServer implements AutoCloseable {
             byName.put(service.name(), service);
         }
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        AtomicBoolean everConnected = new AtomicBoolean();
         int ownUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(EventLoops.GROUP)
@@ -57,6 +61,7 @@ public final class TtrpcServer implements AutoCloseable {
                     @Override
                     protected void initChannel(EpollDomainSocketChannel ch) {
                         connections.add(ch);
+                        everConnected.set(true);
                         ch.pipeline().addLast(new PeerCheck(ownUid, errorLog), new FrameDecoder(), FrameEncoder.INSTANCE,
                                 new RequestDispatcher(byName, errorLog));
                     }
@@ -86,11 +91,16 @@ public final class TtrpcServer implements AutoCloseable {
         } finally {
             Files.deleteIfExists(bound);
         }
-        return new TtrpcServer(socket, channel, connections);
+        return new TtrpcServer(socket, channel, connections, everConnected);
     }
 
     public Path socket() {
         return socket;
+    }
+
+    /** Whether anyone has connected since the server was bound. */
+    public boolean everConnected() {
+        return everConnected.get();
     }
 
     /** Stops accepting, closes every connection and removes the socket file. */

@@ -65,7 +65,7 @@ public final class ShimMain {
                     RuntimeOptions options = RuntimeOptions.from(input.options());
                     Path socketDir = input.socketDir().orElse(ShimAddress.DEFAULT_SOCKET_DIR);
                     String address = new StartCommand(socketDir, SelfCommand.prefix(args), Duration.ofSeconds(60), times)
-                            .run(parsed, bundle, options, warmPool(provider, options.configPath()));
+                            .run(parsed, bundle, options, () -> warmPool(provider, options.configPath()));
                     System.out.print(StartReply.json(containerd.startReplyVersion(), address));
                     System.out.flush();
                     yield 0;
@@ -119,12 +119,17 @@ public final class ShimMain {
     }
 
     private static ShimContext context(ShimArgs args, Path bundle) {
+        return context(args, bundle, args.socket().orElse(null));
+    }
+
+    /** What containerd told this command, with the shim's own socket {@code socket}. */
+    static ShimContext context(ShimArgs args, Path bundle, Path socket) {
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
         if (ttrpcAddress == null || ttrpcAddress.isEmpty()) {
             ttrpcAddress = args.address() + ".ttrpc";
         }
         return new ShimContext(args.namespace(), args.id(), args.address(), ttrpcAddress, args.publishBinary(), bundle,
-                args.debug(), args.socket().orElse(null));
+                args.debug(), socket);
     }
 
     static String version() {

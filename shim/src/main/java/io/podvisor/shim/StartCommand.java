@@ -33,6 +33,11 @@ final class StartCommand {
      */
     static final Duration REFILL_DELAY = Duration.ofSeconds(3);
 
+    /** The node's warm pool, read only when a pod's first container needs a new shim. */
+    interface PoolLookup {
+        Optional<WarmPool> find() throws ShimException;
+    }
+
     private final Path socketDir;
     private final List<String> selfCommand;
     private final Duration readyTimeout;
@@ -49,7 +54,7 @@ final class StartCommand {
      * Returns the {@code unix://} address to print; a new shim reads the config file the options name. A pod's first
      * container takes a warm VM of the pod's shape when the pool has one ready, and the pool is refilled.
      */
-    String run(ShimArgs args, Path bundle, RuntimeOptions options, Optional<WarmPool> pool) throws ShimException {
+    String run(ShimArgs args, Path bundle, RuntimeOptions options, PoolLookup pool) throws ShimException {
         String groupId = groupId(args.id(), bundle);
         Path socket = ShimAddress.socketFor(socketDir, args.address(), args.namespace(), groupId);
         // The shim binds "<socket>.<pid>.binding" first (pids have up to 7 digits); sun_path holds 107 bytes.
@@ -66,11 +71,12 @@ final class StartCommand {
             }
             String coldStart = "";
             String answer = null;
-            if (pool.isPresent() && groupId.equals(args.id())) {
-                WarmPool.Claim claim = claimWarm(pool.get(), args, bundle, socket);
+            Optional<WarmPool> warm = groupId.equals(args.id()) ? pool.find() : Optional.empty();
+            if (warm.isPresent()) {
+                WarmPool.Claim claim = claimWarm(warm.get(), args, bundle, socket);
                 coldStart = claim.coldReason();
                 answer = claim.vm().isPresent() ? READY : null;
-                refill(pool.get(), options);
+                refill(warm.get(), options);
             }
             if (answer == null) {
                 answer = spawn(args, bundle, socket, options, coldStart);
@@ -97,12 +103,8 @@ final class StartCommand {
     }
 
     private static WarmPool.Claim claimWarm(WarmPool pool, ShimArgs args, Path bundle, Path socket) {
-        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
-        ShimContext context = new ShimContext(args.namespace(), args.id(), args.address(),
-                ttrpcAddress == null || ttrpcAddress.isEmpty() ? args.address() + ".ttrpc" : ttrpcAddress,
-                args.publishBinary(), bundle, args.debug(), socket);
         try {
-            return pool.claim(context);
+            return pool.claim(ShimMain.context(args, bundle, socket));
         } catch (IOException | RuntimeException e) {
             return new WarmPool.Claim(Optional.empty(), "the warm pool cannot be used: " + e.getMessage());
         }

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -44,9 +45,10 @@ final class ShimServer {
     /** {@code mainAt}: when main began (wall clock, ms), for the start-up timing line. */
     static int serve(ShimContext context, SandboxProvider provider, String version, long mainAt) {
         PrintStream startChannel = System.out;
-        newSession();
+        Optional<String> noSession = newSession();
         logTo(context);
         ShimLog log = ShimLog.forId(context.id());
+        noSession.ifPresent(log::warn);
         Sandbox sandbox;
         try {
             sandbox = provider.open(context);
@@ -147,12 +149,16 @@ final class ShimServer {
         }
     }
 
-    /** A new session: containerd may kill the start command's process group. */
-    static void newSession() {
+    /**
+     * A new session: containerd may kill the start command's process group. Returns what went wrong, for the log
+     * the caller sets up next.
+     */
+    static Optional<String> newSession() {
         try {
             ErrnoException.check(LIBC.setsid(), "setsid");
+            return Optional.empty();
         } catch (IOException e) {
-            System.err.println("podvisor: cannot start a new session: " + e.getMessage());
+            return Optional.of("cannot start a new session: " + e.getMessage());
         }
     }
 

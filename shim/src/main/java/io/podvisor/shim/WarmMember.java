@@ -37,8 +37,9 @@ final class WarmMember {
     }
 
     static int run(ShimArgs args, SandboxProvider provider, String version) {
-        ShimServer.newSession();
+        Optional<String> noSession = ShimServer.newSession();
         ShimLog.configure(System.err, WarmPool.NAMESPACE, args.debug());
+        noSession.ifPresent(ShimLog.forId(args.id())::warn);
         Optional<WarmPoolPlan> plan;
         try {
             plan = provider.warmPool(Optional.empty());

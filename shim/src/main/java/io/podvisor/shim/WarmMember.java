@@ -57,7 +57,7 @@ final class WarmMember {
     private int serve(String version) {
         WarmPoolPlan.Vm vm;
         try {
-            Files.writeString(pool.pidFile(name), Long.toString(ProcessHandle.current().pid()));
+            pool.writePidFile(name, ProcessHandle.current());
             long delay = bootDelayMillis();
             if (delay > 0) {
                 log.info("warm VM " + name + ": booting in " + delay + " ms, after the pod that took the last one");

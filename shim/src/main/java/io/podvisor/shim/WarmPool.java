@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -76,11 +77,11 @@ public final class WarmPool {
         }
         for (Path pidFile : pidFiles) {
             String name = pidFile.getFileName().toString().replaceFirst("\\.pid$", "");
-            long pid = readPid(pidFile);
-            boolean alive = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .flatMap(p -> p.info().arguments()).map(a -> List.of(a).contains(name)).orElse(false);
+            long[] pidAndStart = readPidFile(pidFile);
+            boolean alive = ProcessHandle.of(pidAndStart[0]).filter(ProcessHandle::isAlive)
+                    .map(p -> startMillis(p) == pidAndStart[1]).orElse(false);
             if (alive) {
-                members.add(new Member(name, shapeOf(name), pid, Files.exists(socket(name))));
+                members.add(new Member(name, shapeOf(name), pidAndStart[0], Files.exists(socket(name))));
             } else {
                 forget(name);
             }
@@ -209,8 +210,7 @@ public final class WarmPool {
                 .redirectError(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
         config.ifPresent(c -> builder.environment().put("PODVISOR_CONFIG", c.toString()));
         builder.environment().put(BOOT_DELAY_ENV, Long.toString(bootDelay.toMillis()));
-        Process process = builder.start();
-        Files.writeString(pidFile(name), Long.toString(process.pid()));
+        writePidFile(name, builder.start().toHandle());
         return name;
     }
 
@@ -303,12 +303,27 @@ public final class WarmPool {
         return plan.dir().resolve("refused");
     }
 
-    private static long readPid(Path pidFile) {
+    /**
+     * NAME.pid holds "PID START", START the process's start in ms since the epoch: a pid the kernel has given to
+     * another process since is not taken for the VM's (which its command line could not tell while the new process
+     * had not exec'd yet).
+     */
+    void writePidFile(String name, ProcessHandle process) throws IOException {
+        Files.writeString(pidFile(name), process.pid() + " " + startMillis(process));
+    }
+
+    /** {pid, start}; {-1, -1} when the file cannot be read. */
+    private static long[] readPidFile(Path pidFile) {
         try {
-            return Long.parseLong(Files.readString(pidFile).strip());
+            String[] words = Files.readString(pidFile).strip().split(" ");
+            return new long[] {Long.parseLong(words[0]), words.length > 1 ? Long.parseLong(words[1]) : -1};
         } catch (IOException | NumberFormatException e) {
-            return -1;
+            return new long[] {-1, -1};
         }
+    }
+
+    private static long startMillis(ProcessHandle process) {
+        return process.info().startInstant().map(Instant::toEpochMilli).orElse(-2L);
     }
 
     /** "warm-2x256-1a2b3c4d" → "2x256". */

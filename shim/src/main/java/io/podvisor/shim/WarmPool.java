@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.podvisor.hypervisor.os.ErrnoException;
+import io.podvisor.shim.config.WarmPoolShape;
 import java.io.File;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -153,9 +154,10 @@ public final class WarmPool {
             }
             long availableMiB = HostMemory.availableMiB();
             if (neededMiB > availableMiB) {
+                String first = shapes.getFirst();
                 String refused = "warm pool refused: " + shapes.size() + " more VMs (" + String.join(", ",
                         shapes.stream().map(WarmPool::describe).toList()) + ") need " + neededMiB + " MiB of host memory"
-                        + " (guest memory + " + (plan.hostMiB(shapes.getFirst()) - memoryOf(shapes.getFirst()))
+                        + " (guest memory + " + (plan.hostMiB(first) - WarmPoolShape.memoryMiBOf(first))
                         + " MiB of host processes each), the host has " + availableMiB + " MiB available: lower the"
                         + " [[pool]] sizes in " + config.map(Path::toString).orElse("the podvisor config");
                 Files.writeString(refusedFile(), refused + "\n");
@@ -331,12 +333,8 @@ public final class WarmPool {
         return name.substring(PREFIX.length(), name.lastIndexOf('-'));
     }
 
-    private static long memoryOf(String shape) {
-        return Long.parseLong(shape.substring(shape.indexOf('x') + 1));
-    }
-
     /** "2x256" → "2 vCPUs, 256 MiB". */
     static String describe(String shape) {
-        return shape.substring(0, shape.indexOf('x')) + " vCPUs, " + memoryOf(shape) + " MiB";
+        return WarmPoolShape.vcpusOf(shape) + " vCPUs, " + WarmPoolShape.memoryMiBOf(shape) + " MiB";
     }
 }

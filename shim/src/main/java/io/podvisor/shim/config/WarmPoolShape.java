@@ -31,4 +31,22 @@ public record WarmPoolShape(
     public static String name(int vcpus, long memoryMiB) {
         return vcpus + "x" + memoryMiB;
     }
+
+    /** The vCPUs a shape's name ("2x256") gives. */
+    public static int vcpusOf(String name) {
+        return Integer.parseInt(name.substring(0, separator(name)));
+    }
+
+    /** The memory a shape's name ("2x256") gives, in MiB. */
+    public static long memoryMiBOf(String name) {
+        return Long.parseLong(name.substring(separator(name) + 1));
+    }
+
+    private static int separator(String name) {
+        int x = name.indexOf('x');
+        if (x <= 0) {
+            throw new IllegalArgumentException("warm VM shape " + name + " is not VCPUSxMIB (e.g. 2x256)");
+        }
+        return x;
+    }
 }

@@ -78,8 +78,7 @@ final class VmSandbox implements Sandbox {
      */
     private PodVm bootPod(String podId, JsonNode sandboxSpec) throws TaskException {
         String name = PodNames.pod(podId, sandboxSpec);
-        VmSize size = VmSize.forPod(name, PodResources.of(name, sandboxSpec), config,
-                Runtime.getRuntime().availableProcessors());
+        VmSize size = VmSize.forSandbox(name, sandboxSpec, config);
         Optional<Path> netns = PodNetworking.netnsOf(sandboxSpec);
         if (netns.isPresent()) {
             NetnsCheck.require(name, netns.get());

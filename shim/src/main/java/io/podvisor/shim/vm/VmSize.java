@@ -1,6 +1,8 @@
 package io.podvisor.shim.vm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.podvisor.shim.config.PodvisorConfig;
+import io.podvisor.shim.config.WarmPoolShape;
 import io.podvisor.shim.task.TaskException;
 
 /**
@@ -33,6 +35,16 @@ record VmSize(int vcpus, long memoryMiB) {
             }
         }
         return new VmSize(vcpus, memoryMiB);
+    }
+
+    /** {@link #forPod} for the pod whose sandbox spec this is, on this host. */
+    static VmSize forSandbox(String pod, JsonNode sandboxSpec, PodvisorConfig config) throws TaskException {
+        return forPod(pod, PodResources.of(pod, sandboxSpec), config, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The size a warm pool shape ("2x256") names. */
+    static VmSize ofShape(String shape) {
+        return new VmSize(WarmPoolShape.vcpusOf(shape), WarmPoolShape.memoryMiBOf(shape));
     }
 
     /**

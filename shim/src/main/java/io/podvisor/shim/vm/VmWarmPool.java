@@ -43,7 +43,7 @@ final class VmWarmPool implements WarmPoolPlan {
 
     @Override
     public long hostMiB(String shape) {
-        return parse(shape).memoryMiB() + HOST_PROCESSES_MIB;
+        return WarmPoolShape.memoryMiBOf(shape) + HOST_PROCESSES_MIB;
     }
 
     @Override
@@ -51,8 +51,7 @@ final class VmWarmPool implements WarmPoolPlan {
         try {
             OciBundle oci = OciBundle.load(bundle);
             String name = PodNames.pod(oci.sandboxId().orElse(bundle.getFileName().toString()), oci.spec());
-            VmSize size = VmSize.forPod(name, PodResources.of(name, oci.spec()), config,
-                    Runtime.getRuntime().availableProcessors());
+            VmSize size = VmSize.forSandbox(name, oci.spec(), config);
             return Optional.of(WarmPoolShape.name(size.vcpus(), size.memoryMiB()));
         } catch (TaskException e) {
             // The shim's create reports the bad spec; the pod boots cold and fails there with its message.
@@ -62,9 +61,8 @@ final class VmWarmPool implements WarmPoolPlan {
 
     @Override
     public Vm boot(String name, String shape) throws Exception {
-        VmSize size = parse(shape);
         Path image = imageNow();
-        WarmVm vm = WarmVm.boot(config, name, size.vcpus(), size.memoryMiB());
+        WarmVm vm = WarmVm.boot(config, name, VmSize.ofShape(shape));
         return new Vm() {
             @Override
             public List<ProcessHandle> hostProcesses() {
@@ -107,13 +105,5 @@ final class VmWarmPool implements WarmPoolPlan {
         } catch (java.io.IOException e) {
             return config.imageDir();
         }
-    }
-
-    static VmSize parse(String shape) {
-        int x = shape.indexOf('x');
-        if (x <= 0) {
-            throw new IllegalArgumentException("warm VM shape " + shape + " is not VCPUSxMIB (e.g. 2x256)");
-        }
-        return new VmSize(Integer.parseInt(shape.substring(0, x)), Long.parseLong(shape.substring(x + 1)));
     }
 }

@@ -19,7 +19,7 @@ import java.util.Optional;
  * guest NIC takes the pod's MAC and address, the VM's processes join the pod's cgroup, and the pod's name in the
  * pods directory links to the VM's directory.
  */
-public final class WarmVm implements AutoCloseable {
+final class WarmVm implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WarmVm.class.getName());
 
     private final PodvisorConfig config;
@@ -35,10 +35,9 @@ public final class WarmVm implements AutoCloseable {
         this.booted = booted;
     }
 
-    /** Boots VM {@code name} of {@code vcpus} and {@code memoryMiB}; on failure nothing is left. */
-    public static WarmVm boot(PodvisorConfig config, String name, int vcpus, long memoryMiB) throws IOException {
+    /** Boots VM {@code name} of {@code size}; on failure nothing is left. */
+    static WarmVm boot(PodvisorConfig config, String name, VmSize size) throws IOException {
         StepTimer timer = StepTimer.start(name, "warm VM " + name);
-        VmSize size = new VmSize(vcpus, memoryMiB);
         WarmTap tap = WarmTap.create(name);
         try {
             PodVm.Booted booted = PodVm.Booted.boot(config, name, size, List.of(tap.device()), tap.netns(), timer,
@@ -51,7 +50,7 @@ public final class WarmVm implements AutoCloseable {
         }
     }
 
-    public String name() {
+    String name() {
         return booted.name();
     }
 
@@ -60,7 +59,7 @@ public final class WarmVm implements AutoCloseable {
     }
 
     /** The VMM's and virtiofsd's processes: the warm VM is gone when one of them ends. */
-    public List<ProcessHandle> hostProcesses() {
+    List<ProcessHandle> hostProcesses() {
         return booted.hostProcesses();
     }
 

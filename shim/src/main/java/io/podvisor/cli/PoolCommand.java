@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * {@code podvisor pool [status|stop]}: the warm pool's VMs with the host memory each holds while idle, or stopping
@@ -71,14 +70,9 @@ final class PoolCommand {
         }
     }
 
-    /** The pool VM's process and every process it started (the VMM, virtiofsd). */
     private static double pssMiB(WarmPool.Member member) throws IOException {
-        Optional<ProcessHandle> process = ProcessHandle.of(member.pid());
-        if (process.isEmpty()) {
-            return 0;
-        }
         ProcStats sum = ProcStats.NONE;
-        for (ProcessHandle p : Stream.concat(process.stream(), process.get().descendants()).toList()) {
+        for (ProcessHandle p : member.processes()) {
             sum = sum.plus(ProcStats.of(p));
         }
         return sum.pssKib() / 1024.0;

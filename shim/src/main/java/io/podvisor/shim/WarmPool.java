@@ -56,6 +56,11 @@ public final class WarmPool {
 
     /** A pool VM's process: booting, or ready to be claimed. */
     public record Member(String name, String shape, long pid, boolean ready) {
+        /** The VM's process and the processes it started (the VMM, virtiofsd); none once it has exited. */
+        public List<ProcessHandle> processes() {
+            return ProcessHandle.of(pid).map(p -> Stream.concat(Stream.of(p), p.descendants()).toList())
+                    .orElse(List.of());
+        }
     }
 
     /** What {@link #claim} found: the VM that took the container, or why the pod boots cold. */

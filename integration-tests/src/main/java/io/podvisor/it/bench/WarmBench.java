@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * Pods that start from the warm pool: a private containerd whose podvisor configuration keeps one VM of the default
@@ -46,7 +45,7 @@ final class WarmBench {
             Path logRoot = bed.get().containerd().dir().resolve("warm-logs");
             for (int i = 1; i <= pods; i++) {
                 WarmPool.Member ready = awaitReady(pool);
-                double idleMiB = pssMiB(ready.pid());
+                double idleMiB = pssMiB(ready);
                 results.add(Measure.WARM_IDLE_PSS, Results.PODVISOR, idleMiB);
                 String name = "warm-" + i;
                 Path logDir = logRoot.resolve(name);
@@ -80,14 +79,10 @@ final class WarmBench {
                 + pool.plan().dir() + pool.refused().map(r -> "; " + r).orElse(""));
     }
 
-    /** The pool VM's process and what it started: the VMM and virtiofsd. */
-    private static double pssMiB(long pid) throws IOException {
-        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+    private static double pssMiB(WarmPool.Member vm) throws IOException {
         long kib = 0;
-        if (process.isPresent()) {
-            for (ProcessHandle p : Stream.concat(process.stream(), process.get().descendants()).toList()) {
-                kib += ProcessMemory.of(p.pid()).pssKiB();
-            }
+        for (ProcessHandle p : vm.processes()) {
+            kib += ProcessMemory.of(p.pid()).pssKiB();
         }
         return kib / 1024.0;
     }

@@ -22,11 +22,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -142,7 +145,7 @@ public final class WarmPool {
      */
     public String refill(List<String> selfCommand, Optional<Path> config, Duration bootDelay) throws IOException {
         try (FileLock lock = lock()) {
-            Map<String, Long> present = new java.util.HashMap<>();
+            Map<String, Long> present = new HashMap<>();
             for (Member member : members()) {
                 present.merge(member.shape(), 1L, Long::sum);
             }
@@ -192,7 +195,7 @@ public final class WarmPool {
         for (Member member : members) {
             ProcessHandle.of(member.pid()).ifPresent(p -> {
                 try {
-                    p.onExit().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (Exception e) {
                     p.destroyForcibly();
                 }
@@ -284,7 +287,7 @@ public final class WarmPool {
         while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
             // an answer is one short line
         }
-        return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+        return Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     /** Removes the files of a VM process that is gone, and what its VM left. */

@@ -106,8 +106,9 @@ class CriWarmPoolIT {
                     refill = awaitReadyVm(warmDir, first);
                     assertNotEquals(first, refill);
                     // Pool VMs boot at a lower priority than pods; a taken one runs at the default again.
-                    assertEquals(List.of(0), niceness(first), "the pod's VM, virtiofsd and shim threads: " + threadsOf(first));
-                    assertEquals(List.of(10), niceness(refill), "the refilled pool VM's processes");
+                    List<String> taken = threadStats(first);
+                    assertEquals(List.of(0), niceness(taken), "the pod's VM, virtiofsd and shim threads: " + taken);
+                    assertEquals(List.of(10), niceness(threadStats(refill)), "the refilled pool VM's processes");
                 }
                 PodLeftovers.assertNoneOf(podId, netns, bed.cni());
                 assertEquals(List.of(), PodTraces.await(() -> PodTraces.naming(List.of(first))),
@@ -166,28 +167,23 @@ class CriWarmPoolIT {
                 + poolFiles(warmDir) + logs(warmDir));
     }
 
-    private static String threadsOf(String name) throws IOException {
-        StringBuilder text = new StringBuilder();
+    /** /proc/PID/task/TID/stat of every thread of the processes naming {@code name}. */
+    private static List<String> threadStats(String name) throws IOException {
+        List<String> stats = new java.util.ArrayList<>();
         for (ProcessHandle process : HostProcesses.mentioning(name)) {
             for (Path task : entries(Path.of("/proc", Long.toString(process.pid()), "task"))) {
-                text.append("\n").append(process.pid()).append("/").append(Files.readString(task.resolve("stat")).strip());
+                stats.add(Files.readString(task.resolve("stat")).strip());
             }
         }
-        return text.toString();
+        return stats;
     }
 
-    /** The distinct nice values of every thread of the processes naming {@code name}. */
-    private static List<Integer> niceness(String name) throws IOException {
-        List<Integer> values = new java.util.ArrayList<>();
-        for (ProcessHandle process : HostProcesses.mentioning(name)) {
-            for (Path task : entries(Path.of("/proc", Long.toString(process.pid()), "task"))) {
-                String stat = Files.readString(task.resolve("stat"));
-                // Fields after the command's closing parenthesis: state is field 3, nice field 19.
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                values.add(Integer.parseInt(fields[16]));
-            }
-        }
-        return values.stream().distinct().sorted().toList();
+    /** The distinct nice values in {@code threadStats}. */
+    private static List<Integer> niceness(List<String> threadStats) {
+        // Fields after the command's closing parenthesis: state is field 3, nice field 19.
+        return threadStats.stream()
+                .map(stat -> Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]))
+                .distinct().sorted().toList();
     }
 
     private static List<Path> poolFiles(Path warmDir) throws IOException {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.podvisor.it.containerd.ContainerdRelease;
-import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.Container;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStats;
@@ -24,7 +23,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,12 +92,7 @@ class CriPodvisorIT extends OnEachContainerdRelease {
             // httpd may still be starting: the client retries for a minute.
             assertEquals("served-from-the-vm\n", stdout(pod.exec(client, EXEC_TIMEOUT, "sh", "-c",
                     "for i in $(seq 60); do wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 1; done; exit 1")));
-            assertEquals(0, pod.exec(client, EXEC_TIMEOUT, "ping", "-c", "1", "-W", "30", bed.cni().subnetPrefix() + ".1")
-                    .getExitCode(), "the pod reaches its gateway");
-            Process ping = new ProcessBuilder(OciImages.BUSYBOX.toString(), "ping", "-c", "1", "-w", "60", podIp)
-                    .redirectErrorStream(true).start();
-            String pingOutput = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, ping.waitFor(), "host pings the pod IP " + podIp + ": " + pingOutput);
+            PodReachability.assertGatewayAndHostReach(pod, client, bed.cni(), podIp, EXEC_TIMEOUT);
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(60)).build()) {
                 HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://" + podIp + ":8080/index.html"))
                         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.podvisor.it.Checkout;
 import io.podvisor.it.HostProcesses;
 import io.podvisor.it.containerd.ContainerdRelease;
-import io.podvisor.it.containerd.OciImages;
 import io.podvisor.proto.cri.v1.LinuxContainerResources;
 import io.podvisor.shim.WarmPool;
 import io.podvisor.shim.WarmPoolPlan;
@@ -95,12 +94,7 @@ class CriWarmPoolIT {
                     assertTrue(eth0.contains(" " + podIp + "/"), "the guest NIC has the pod IP " + podIp + ": " + eth0);
                     assertFalse(eth0.contains("link/ether 02:"), "the guest NIC has the CNI interface's MAC: " + eth0);
                     assertEquals("warm-pod\n", pod.exec(app, EXEC_TIMEOUT, "hostname").getStdout().toStringUtf8());
-                    assertEquals(0, pod.exec(app, EXEC_TIMEOUT, "ping", "-c", "1", "-W", "30", bed.cni().subnetPrefix() + ".1")
-                            .getExitCode(), "the pod reaches its gateway");
-                    Process ping = new ProcessBuilder(OciImages.BUSYBOX.toString(), "ping", "-c", "1", "-w", "60", podIp)
-                            .redirectErrorStream(true).start();
-                    String pingOutput = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    assertEquals(0, ping.waitFor(), "the host pings the pod IP " + podIp + ": " + pingOutput);
+                    PodReachability.assertGatewayAndHostReach(pod, app, bed.cni(), podIp, EXEC_TIMEOUT);
                     assertTrue(Files.readString(pod.logFile("app")).contains("started-on-a-warm-vm"));
 
                     refill = awaitReadyVm(warmDir, first);

@@ -1,13 +1,13 @@
 package io.podvisor.shim;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
-import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
-import static io.podvisor.hypervisor.os.Libc.O_NONBLOCK;
-import static io.podvisor.hypervisor.os.Libc.O_RDWR;
-import static io.podvisor.hypervisor.os.Libc.O_WRONLY;
+import static io.podvisor.libc.Libc.LIBC;
+import static io.podvisor.libc.Libc.O_CLOEXEC;
+import static io.podvisor.libc.Libc.O_NONBLOCK;
+import static io.podvisor.libc.Libc.O_RDWR;
+import static io.podvisor.libc.Libc.O_WRONLY;
 
-import io.podvisor.hypervisor.os.ErrnoException;
-import io.podvisor.hypervisor.os.NativeMemory;
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.NativeMemory;
 import io.podvisor.shim.events.ForwardingEventPublisher;
 import io.podvisor.shim.task.Sandbox;
 import io.podvisor.shim.task.TaskService;

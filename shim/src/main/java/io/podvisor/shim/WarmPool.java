@@ -1,11 +1,11 @@
 package io.podvisor.shim;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.podvisor.hypervisor.os.ErrnoException;
+import io.podvisor.libc.ErrnoException;
 import io.podvisor.shim.config.WarmPoolShape;
 import java.io.File;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.podvisor.agent.os;
 
+import io.podvisor.libc.NativeMemory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +21,12 @@ import java.util.Optional;
  */
 public final class ConsoleSocket implements AutoCloseable {
 
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SCM_RIGHTS = 1;
     private static final int SUN_PATH_MAX = 108;
     private static final long SOCKADDR_UN_SIZE = 2 + SUN_PATH_MAX;
     // struct msghdr on x86_64: name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad)
@@ -40,22 +49,13 @@ public final class ConsoleSocket implements AutoCloseable {
             throw new IOException("console socket path too long for a unix socket (" + name.length + " bytes): " + path);
         }
         Files.deleteIfExists(path);
-        int fd = LIBC.socket(Libc.Sockets.AF_UNIX, Libc.Sockets.SOCK_STREAM | Libc.Sockets.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw Libc.failure("socket(AF_UNIX)", -fd);
-        }
+        int fd = ErrnoException.check(LIBC.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket(AF_UNIX)");
         Fd listener = new Fd(fd);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE, 2);
-            NativeMemory.view(address).putShort(0, (short) Libc.Sockets.AF_UNIX).put(2, name);
-            int rc = LIBC.bind(fd, address.address(), (int) SOCKADDR_UN_SIZE);
-            if (rc != 0) {
-                throw Libc.failure("bind(" + path + ")", -rc);
-            }
-            rc = LIBC.listen(fd, 1);
-            if (rc != 0) {
-                throw Libc.failure("listen(" + path + ")", -rc);
-            }
+            NativeMemory.view(address).putShort(0, (short) AF_UNIX).put(2, name);
+            ErrnoException.check(LIBC.bind(fd, address.address(), (int) SOCKADDR_UN_SIZE), "bind(" + path + ")");
+            ErrnoException.check(LIBC.listen(fd, 1), "listen(" + path + ")");
             return new ConsoleSocket(listener, path);
         } catch (IOException | RuntimeException | Error e) {
             listener.close();
@@ -85,12 +85,12 @@ public final class ConsoleSocket implements AutoCloseable {
 
     private Fd accept() throws IOException {
         while (true) {
-            int fd = LIBC.accept4(listener.value(), 0, 0, Libc.Sockets.SOCK_CLOEXEC);
+            int fd = LIBC.accept4(listener.value(), 0, 0, SOCK_CLOEXEC);
             if (fd >= 0) {
                 return new Fd(fd);
             }
             if (fd != -Libc.EINTR) {
-                throw Libc.failure("accept(" + path + ")", -fd);
+                throw new ErrnoException("accept(" + path + ")", -fd);
             }
         }
     }
@@ -105,10 +105,10 @@ public final class ConsoleSocket implements AutoCloseable {
         header.putLong(16, iov.address()).putLong(24, 1L).putLong(32, control.address()).putLong(40, CONTROL_SIZE);
         long n;
         do {
-            n = LIBC.recvmsg(connection.value(), message.address(), Libc.Sockets.MSG_CMSG_CLOEXEC);
+            n = LIBC.recvmsg(connection.value(), message.address(), MSG_CMSG_CLOEXEC);
         } while (n == -Libc.EINTR);
         if (n < 0) {
-            throw Libc.failure("recvmsg(" + path + ")", (int) -n);
+            throw new ErrnoException("recvmsg(" + path + ")", (int) -n);
         }
         long controlLength = header.getLong(40);
         if (controlLength < CMSG_HEADER + 4) {
@@ -118,7 +118,7 @@ public final class ConsoleSocket implements AutoCloseable {
         long cmsgLength = cmsg.getLong(0);
         int level = cmsg.getInt(8);
         int type = cmsg.getInt(12);
-        if (level != Libc.Sockets.SOL_SOCKET || type != Libc.Sockets.SCM_RIGHTS || cmsgLength < CMSG_HEADER + 4) {
+        if (level != SOL_SOCKET || type != SCM_RIGHTS || cmsgLength < CMSG_HEADER + 4) {
             throw new IOException("unexpected ancillary data on " + path + " (level " + level + ", type " + type + ")");
         }
         Fd master = new Fd(cmsg.getInt((int) CMSG_HEADER));

@@ -1,7 +1,9 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +43,7 @@ public final class Fd implements AutoCloseable {
                 return -1;
             }
             if (errno != Libc.EINTR) {
-                throw Libc.failure("read", errno);
+                throw new ErrnoException("read", errno);
             }
         }
     }
@@ -60,7 +62,7 @@ public final class Fd implements AutoCloseable {
                 if (n >= 0) {
                     offset += n;
                 } else if (n != -Libc.EINTR) {
-                    throw Libc.failure("write", (int) -n);
+                    throw new ErrnoException("write", (int) -n);
                 }
             }
         }

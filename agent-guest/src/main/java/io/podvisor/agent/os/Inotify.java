@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,23 +37,19 @@ public final class Inotify implements AutoCloseable {
     public record Event(int watch, int mask, String name) {}
 
     public static Inotify open() throws IOException {
-        int fd = LIBC.inotifyInit1(IN_CLOEXEC);
-        if (fd < 0) {
-            throw Libc.failure("inotify_init1", -fd);
-        }
-        return new Inotify(new Fd(fd));
+        return new Inotify(new Fd(ErrnoException.check(LIBC.inotifyInit1(IN_CLOEXEC), "inotify_init1")));
     }
 
     /** Returns the watch descriptor; {@link NoSuchFileException} when {@code path} does not exist. */
     public int watch(Path path, int mask) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            int wd = LIBC.inotifyAddWatch(fd.value(), NativeMemory.cString(arena, path.toString()).address(), mask);
+            int wd = LIBC.inotifyAddWatch(fd.value(), NativeMemory.cString(arena, path.toString()), mask);
             if (wd < 0) {
                 int errno = -wd;
                 if (errno == Libc.ENOENT) {
                     throw new NoSuchFileException(path.toString());
                 }
-                throw Libc.failure("inotify_add_watch(" + path + ")", errno);
+                throw new ErrnoException("inotify_add_watch(" + path + ")", errno);
             }
             return wd;
         }

@@ -1,7 +1,9 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -93,17 +95,14 @@ public final class Mounts {
 
     private static void call(String source, Path target, String fstype, long flags, String data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = LIBC.mount(string(arena, source), NativeMemory.cString(arena, target.toString()).address(),
-                    string(arena, fstype), flags, string(arena, data));
-            if (rc != 0) {
-                throw Libc.failure("mount " + (source == null ? "" : source + " ") + "on " + target
-                        + (fstype == null ? "" : " (" + fstype + ")"), -rc);
-            }
+            ErrnoException.check(LIBC.mount(string(arena, source), NativeMemory.cString(arena, target.toString()),
+                    string(arena, fstype), flags, string(arena, data)), "mount " + (source == null ? "" : source + " ")
+                    + "on " + target + (fstype == null ? "" : " (" + fstype + ")"));
         }
     }
 
     /** The address of {@code value} as a C string, 0 (NULL) for none. */
     private static long string(Arena arena, String value) {
-        return value == null || value.isEmpty() ? 0 : NativeMemory.cString(arena, value).address();
+        return value == null || value.isEmpty() ? 0 : NativeMemory.cString(arena, value);
     }
 }

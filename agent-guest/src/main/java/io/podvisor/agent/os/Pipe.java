@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -13,10 +16,7 @@ public record Pipe(Fd readEnd, Fd writeEnd) {
     public static Pipe open() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(8, 4);
-            int rc = LIBC.pipe2(fds.address(), Libc.O_CLOEXEC);
-            if (rc != 0) {
-                throw Libc.failure("pipe2", -rc);
-            }
+            ErrnoException.check(LIBC.pipe2(fds.address(), Libc.O_CLOEXEC), "pipe2");
             ByteBuffer ends = NativeMemory.view(fds);
             return new Pipe(new Fd(ends.getInt(0)), new Fd(ends.getInt(4)));
         }

@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +15,9 @@ import java.time.Duration;
 public final class Poll {
 
     private static final int POLLFD_SIZE = 8;
+    private static final short POLLIN = 0x1;
+    /** pidfd_open(2), through syscall(2) as older glibc lacks a wrapper. */
+    private static final long SYS_PIDFD_OPEN = 434;
 
     private Poll() {}
 
@@ -27,7 +33,7 @@ public final class Poll {
             ByteBuffer entries = NativeMemory.view(pollfds);
             for (int i = 0; i < fds.length; i++) {
                 entries.putInt(i * POLLFD_SIZE, fds[i].value());
-                entries.putShort(i * POLLFD_SIZE + 4, Libc.Events.POLLIN);
+                entries.putShort(i * POLLFD_SIZE + 4, POLLIN);
             }
             while (true) {
                 long remainingMillis = Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000);
@@ -40,7 +46,7 @@ public final class Poll {
                     return ready;
                 }
                 if (rc != -Libc.EINTR) {
-                    throw Libc.failure("poll", -rc);
+                    throw new ErrnoException("poll", -rc);
                 }
             }
         }
@@ -48,10 +54,7 @@ public final class Poll {
 
     /** A pidfd for child {@code pid}: readable once it has exited, whether or not it has been reaped. */
     public static Fd pidfd(int pid) throws IOException {
-        int fd = LIBC.pidfdOpen(pid, 0);
-        if (fd < 0) {
-            throw Libc.failure("pidfd_open(" + pid + ")", -fd);
-        }
-        return new Fd(fd);
+        long fd = ErrnoException.check(LIBC.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0, 0), "pidfd_open(" + pid + ")");
+        return new Fd((int) fd);
     }
 }

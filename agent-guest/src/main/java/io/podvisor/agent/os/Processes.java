@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,7 +24,7 @@ public final class Processes {
                     return ExitStatus.fromWaitStatus(NativeMemory.view(status).getInt(0));
                 }
                 if (rc < 0 && rc != -Libc.EINTR) {
-                    throw Libc.failure("waitpid(" + pid + ")", -rc);
+                    throw new ErrnoException("waitpid(" + pid + ")", -rc);
                 }
             }
         }
@@ -36,6 +39,6 @@ public final class Processes {
         if (rc == -Libc.ESRCH) {
             return false;
         }
-        throw Libc.failure("kill(" + pid + ", " + signal + ")", -rc);
+        throw new ErrnoException("kill(" + pid + ", " + signal + ")", -rc);
     }
 }

@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +15,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Pty implements AutoCloseable {
 
+    private static final long TIOCSWINSZ = 0x5414;
+
     private final Fd master;
     private final String slavePath;
 
@@ -21,25 +26,16 @@ public final class Pty implements AutoCloseable {
     }
 
     public static Pty open(int rows, int columns) throws IOException {
-        int fd = LIBC.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
-        if (fd < 0) {
-            throw Libc.failure("posix_openpt", -fd);
-        }
+        int fd = ErrnoException.check(LIBC.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC), "posix_openpt");
         try (Arena arena = Arena.ofConfined()) {
             Pty pty = null;
             try {
-                int rc = LIBC.grantpt(fd);
-                if (rc != 0) {
-                    throw Libc.failure("grantpt", -rc);
-                }
-                rc = LIBC.unlockpt(fd);
-                if (rc != 0) {
-                    throw Libc.failure("unlockpt", -rc);
-                }
+                ErrnoException.check(LIBC.grantpt(fd), "grantpt");
+                ErrnoException.check(LIBC.unlockpt(fd), "unlockpt");
                 MemorySegment name = arena.allocate(128);
-                rc = LIBC.ptsnameR(fd, name.address(), name.byteSize());
+                int rc = LIBC.ptsnameR(fd, name.address(), name.byteSize());
                 if (rc != 0) {
-                    throw Libc.failure("ptsname_r", rc);
+                    throw new ErrnoException("ptsname_r", rc);
                 }
                 pty = new Pty(new Fd(fd), NativeMemory.string(name));
                 if (rows > 0 && columns > 0) {
@@ -77,10 +73,7 @@ public final class Pty implements AutoCloseable {
             // struct winsize: rows, columns, then two unused pixel sizes
             MemorySegment winsize = arena.allocate(8, 2);
             NativeMemory.view(winsize).putShort(0, (short) rows).putShort(2, (short) columns);
-            int rc = LIBC.ioctl(master.value(), Libc.Pty.TIOCSWINSZ, winsize.address());
-            if (rc != 0) {
-                throw Libc.failure("ioctl(TIOCSWINSZ)", -rc);
-            }
+            ErrnoException.check(LIBC.ioctl(master.value(), TIOCSWINSZ, winsize.address()), "ioctl(TIOCSWINSZ)");
         }
     }
 

@@ -1,7 +1,10 @@
 package io.podvisor.agent.os;
 
-import static io.podvisor.agent.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.Libc;
+import io.podvisor.libc.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,8 +38,15 @@ public final class Spawner {
         record ReadOnlyFile(int target, String path) implements Passed {}
     }
 
-    private static final int O_RDONLY = 0;
-    private static final int O_RDWR = 0x2;
+    /** posix_spawn's opaque glibc structures, sized with room to spare (x86_64: 80, 336 and 128 bytes). */
+    private static final long FILE_ACTIONS_SIZE = 256;
+    private static final long ATTR_SIZE = 512;
+    private static final long SIGSET_SIZE = 128;
+
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final short POSIX_SPAWN_SETSID = 0x80;
+
     private static final int FIRST_PASSED = 3;
 
     private Spawner() {}
@@ -60,8 +70,8 @@ public final class Spawner {
             }
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment actions = arena.allocate(Libc.Spawn.FILE_ACTIONS_SIZE, 16);
-            MemorySegment attr = arena.allocate(Libc.Spawn.ATTR_SIZE, 16);
+            MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
+            MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
             long actionsAddress = actions.address();
             long attrAddress = attr.address();
             check("posix_spawn_file_actions_init", LIBC.posixSpawnFileActionsInit(actionsAddress));
@@ -72,13 +82,13 @@ public final class Spawner {
                     addPassed(arena, actionsAddress, passed);
                     if (cwd != null && !cwd.isEmpty()) {
                         check("posix_spawn_file_actions_addchdir_np",
-                                LIBC.posixSpawnFileActionsAddChdir(actionsAddress, NativeMemory.cString(arena, cwd).address()));
+                                LIBC.posixSpawnFileActionsAddChdir(actionsAddress, NativeMemory.cString(arena, cwd)));
                     }
                     check("posix_spawn_file_actions_addclosefrom_np",
                             LIBC.posixSpawnFileActionsAddClosefrom(actionsAddress, FIRST_PASSED + passed.size()));
                     configureSignalsAndSession(arena, attrAddress);
                     MemorySegment pid = arena.allocate(4, 4);
-                    int rc = LIBC.posixSpawn(pid.address(), NativeMemory.cString(arena, executable).address(), actionsAddress,
+                    int rc = LIBC.posixSpawn(pid.address(), NativeMemory.cString(arena, executable), actionsAddress,
                             attrAddress, stringArray(arena, argv).address(), stringArray(arena, env).address());
                     if (rc != 0) {
                         throw new SpawnException("cannot start " + executable + ": " + LIBC.strerror(rc), rc);
@@ -102,7 +112,7 @@ public final class Spawner {
             }
             case Stdio.Terminal terminal -> {
                 check("addopen", LIBC.posixSpawnFileActionsAddOpen(actions, 0,
-                        NativeMemory.cString(arena, terminal.slavePath()).address(), O_RDWR, 0));
+                        NativeMemory.cString(arena, terminal.slavePath()), Libc.O_RDWR, 0));
                 check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 1));
                 check("adddup2", LIBC.posixSpawnFileActionsAddDup2(actions, 0, 2));
             }
@@ -118,20 +128,19 @@ public final class Spawner {
         for (Passed each : passed) {
             if (each instanceof Passed.ReadOnlyFile file) {
                 check("addopen", LIBC.posixSpawnFileActionsAddOpen(actions, file.target(),
-                        NativeMemory.cString(arena, file.path()).address(), O_RDONLY, 0));
+                        NativeMemory.cString(arena, file.path()), Libc.O_RDONLY, 0));
             }
         }
     }
 
     private static void configureSignalsAndSession(Arena arena, long attr) throws IOException {
-        long all = arena.allocate(Libc.Spawn.SIGSET_SIZE, 8).address();
-        long none = arena.allocate(Libc.Spawn.SIGSET_SIZE, 8).address();
+        long all = arena.allocate(SIGSET_SIZE, 8).address();
+        long none = arena.allocate(SIGSET_SIZE, 8).address();
         check("sigfillset", LIBC.sigfillset(all));
         check("sigemptyset", LIBC.sigemptyset(none));
         check("posix_spawnattr_setsigdefault", LIBC.posixSpawnattrSetsigdefault(attr, all));
         check("posix_spawnattr_setsigmask", LIBC.posixSpawnattrSetsigmask(attr, none));
-        short flags = (short) (Libc.Spawn.POSIX_SPAWN_SETSIGDEF | Libc.Spawn.POSIX_SPAWN_SETSIGMASK
-                | Libc.Spawn.POSIX_SPAWN_SETSID);
+        short flags = (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
         check("posix_spawnattr_setflags", LIBC.posixSpawnattrSetflags(attr, flags));
     }
 
@@ -139,14 +148,14 @@ public final class Spawner {
         MemorySegment array = arena.allocate(8L * (strings.size() + 1), 8);
         ByteBuffer pointers = NativeMemory.view(array);
         for (int i = 0; i < strings.size(); i++) {
-            pointers.putLong(8 * i, NativeMemory.cString(arena, strings.get(i)).address());
+            pointers.putLong(8 * i, NativeMemory.cString(arena, strings.get(i)));
         }
         return array;
     }
 
     private static void check(String call, int rc) throws IOException {
         if (rc != 0) {
-            throw Libc.failure(call, rc);
+            throw new ErrnoException(call, rc);
         }
     }
 }

@@ -1,12 +1,12 @@
 package io.podvisor.hypervisor.net;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
-import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
-import static io.podvisor.hypervisor.os.Libc.O_RDONLY;
+import static io.podvisor.libc.Libc.LIBC;
+import static io.podvisor.libc.Libc.O_CLOEXEC;
+import static io.podvisor.libc.Libc.O_RDONLY;
 
 import io.podvisor.hypervisor.VmmException;
-import io.podvisor.hypervisor.os.ErrnoException;
-import io.podvisor.hypervisor.os.NativeMemory;
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -16,7 +16,7 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The two socket calls port forwarding needs that Java has no API for, through
- * {@link io.podvisor.hypervisor.os.Libc}: a TCP socket created in another network namespace (the pod's, where
+ * {@link io.podvisor.libc.Libc}: a TCP socket created in another network namespace (the pod's, where
  * containerd dials), and the destination a connection had before netfilter redirected it ({@code SO_ORIGINAL_DST}).
  */
 public final class LoopbackSockets {

@@ -1,9 +1,11 @@
 package io.podvisor.hypervisor.os;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /** eventfd(2) counters: the vsock device's kick and call fds, and a poll loop's wake-up. */
 public final class Eventfd {

@@ -1,5 +1,7 @@
 package io.podvisor.hypervisor.os;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.ImageCode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -1,10 +1,11 @@
 package io.podvisor.hypervisor.os;
 
+import io.podvisor.libc.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /** An array of {@code struct pollfd} (int fd, short events, short revents) for poll(2). */
 public final class PollFds {

@@ -1,8 +1,10 @@
 package io.podvisor.hypervisor.os;
 
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.NativeMemory;
 import java.lang.foreign.Arena;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /** Shared memory files and their mappings: the guest RAM a vhost-user front-end hands over. */
 public final class SharedMemory {

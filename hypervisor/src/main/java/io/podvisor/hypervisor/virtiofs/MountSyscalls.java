@@ -1,10 +1,10 @@
 package io.podvisor.hypervisor.virtiofs;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
-import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
+import static io.podvisor.libc.Libc.LIBC;
+import static io.podvisor.libc.Libc.O_CLOEXEC;
 
-import io.podvisor.hypervisor.os.ErrnoException;
-import io.podvisor.hypervisor.os.NativeMemory;
+import io.podvisor.libc.ErrnoException;
+import io.podvisor.libc.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
 
 /**
  * mount(2), umount2(2), openat2(2) and the new mount API (open_tree, mount_setattr, move_mount), through
- * {@link io.podvisor.hypervisor.os.Libc}. The newer calls go through syscall(2): their numbers are the same on
+ * {@link io.podvisor.libc.Libc}. The newer calls go through syscall(2): their numbers are the same on
  * every architecture and glibc wraps them only from 2.36 on. A failed call throws {@link ErrnoException}.
  */
 final class MountSyscalls {

@@ -1,15 +1,15 @@
 package io.podvisor.hypervisor.virtiofs;
 
-import static io.podvisor.hypervisor.os.Libc.EEXIST;
-import static io.podvisor.hypervisor.os.Libc.ENOENT;
-import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
-import static io.podvisor.hypervisor.os.Libc.O_CREAT;
-import static io.podvisor.hypervisor.os.Libc.O_EXCL;
-import static io.podvisor.hypervisor.os.Libc.O_WRONLY;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_DIRECTORY;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.O_PATH;
+import static io.podvisor.libc.Libc.EEXIST;
+import static io.podvisor.libc.Libc.ENOENT;
+import static io.podvisor.libc.Libc.O_CLOEXEC;
+import static io.podvisor.libc.Libc.O_CREAT;
+import static io.podvisor.libc.Libc.O_EXCL;
+import static io.podvisor.libc.Libc.O_WRONLY;
 
-import io.podvisor.hypervisor.os.ErrnoException;
+import io.podvisor.libc.ErrnoException;
 import java.nio.file.Path;
 
 /**

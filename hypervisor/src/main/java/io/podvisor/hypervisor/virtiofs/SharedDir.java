@@ -1,17 +1,17 @@
 package io.podvisor.hypervisor.virtiofs;
 
-import static io.podvisor.hypervisor.os.Libc.ELOOP;
-import static io.podvisor.hypervisor.os.Libc.ENOENT;
-import static io.podvisor.hypervisor.os.Libc.ENOSYS;
-import static io.podvisor.hypervisor.os.Libc.EINVAL;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MNT_DETACH;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MS_BIND;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MS_PRIVATE;
 import static io.podvisor.hypervisor.virtiofs.MountSyscalls.MS_SHARED;
+import static io.podvisor.libc.Libc.EINVAL;
+import static io.podvisor.libc.Libc.ELOOP;
+import static io.podvisor.libc.Libc.ENOENT;
+import static io.podvisor.libc.Libc.ENOSYS;
 
 import io.podvisor.hypervisor.VmmException;
-import io.podvisor.hypervisor.os.ErrnoException;
 import io.podvisor.hypervisor.virtiofs.PathBeneath.Create;
+import io.podvisor.libc.ErrnoException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -25,8 +25,8 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
+import static io.podvisor.libc.Libc.LIBC;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**

@@ -1,11 +1,11 @@
 package io.podvisor.shim.vm;
 
-import static io.podvisor.hypervisor.os.Libc.ENOENT;
-import static io.podvisor.hypervisor.os.Libc.LIBC;
-import static io.podvisor.hypervisor.os.Libc.O_CLOEXEC;
-import static io.podvisor.hypervisor.os.Libc.O_RDONLY;
+import static io.podvisor.libc.Libc.ENOENT;
+import static io.podvisor.libc.Libc.LIBC;
+import static io.podvisor.libc.Libc.O_CLOEXEC;
+import static io.podvisor.libc.Libc.O_RDONLY;
 
-import io.podvisor.hypervisor.os.NativeMemory;
+import io.podvisor.libc.NativeMemory;
 import io.podvisor.shim.task.TaskException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;

@@ -6,10 +6,10 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 
 import io.podvisor.hypervisor.os.Eventfd;
-import io.podvisor.hypervisor.os.Libc;
 import io.podvisor.hypervisor.os.PollFds;
+import io.podvisor.libc.Libc;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /**
  * One platform thread that polls the queues' kick eventfds and tells the device loop when the

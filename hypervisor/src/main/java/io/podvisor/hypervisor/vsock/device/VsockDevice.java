@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.podvisor.hypervisor.os.Eventfd;
-import io.podvisor.hypervisor.os.Libc;
 import io.podvisor.hypervisor.vsock.muxer.VsockMuxer;
 import io.podvisor.hypervisor.vsock.packet.RxBuffer;
 import io.podvisor.hypervisor.vsock.packet.TxPacket;
@@ -28,8 +27,9 @@ import io.podvisor.hypervisor.vsock.virtq.GuestFaultLog;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 import io.podvisor.hypervisor.vsock.virtq.VirtqueueException;
+import io.podvisor.libc.Libc;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /**
  * The virtio-vsock device: its three virtqueues (RX 0, TX 1, event 2) over the guest's shared

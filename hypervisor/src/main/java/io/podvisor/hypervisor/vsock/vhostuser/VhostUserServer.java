@@ -10,13 +10,13 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.podvisor.hypervisor.os.ErrnoException;
+import io.podvisor.libc.ErrnoException;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /**
  * Listens on the vhost-user socket for the front-end (QEMU connects as client), reads its

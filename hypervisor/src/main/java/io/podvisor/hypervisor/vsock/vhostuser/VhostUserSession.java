@@ -7,8 +7,8 @@ import java.util.Arrays;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import io.podvisor.hypervisor.vsock.virtq.SplitVirtqueue;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
+import static io.podvisor.libc.Libc.LIBC;
 
 /**
  * The back-end side of one vhost-user front-end connection: turns each message into calls on the

@@ -8,7 +8,7 @@ import java.util.List;
 
 import io.podvisor.hypervisor.os.MappedFiles;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
+import static io.podvisor.libc.Libc.LIBC;
 
 /**
  * The guest's RAM as the front-end shared it: regions known by guest physical address and by the

@@ -11,8 +11,8 @@ import io.podvisor.hypervisor.os.SharedMemory;
 import io.podvisor.hypervisor.vsock.virtq.GuestMemory;
 import org.junit.jupiter.api.Test;
 
-import static io.podvisor.hypervisor.os.Libc.LIBC;
 import static io.podvisor.hypervisor.vsock.vhostuser.VhostUserMessage.*;
+import static io.podvisor.libc.Libc.LIBC;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

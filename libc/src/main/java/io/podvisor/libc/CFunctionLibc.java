@@ -1,4 +1,4 @@
-package io.podvisor.agent.os;
+package io.podvisor.libc;
 
 import org.graalvm.nativeimage.c.function.CFunction;
 import org.graalvm.nativeimage.c.type.CCharPointer;
@@ -6,13 +6,14 @@ import org.graalvm.nativeimage.c.type.CIntPointer;
 import org.graalvm.nativeimage.c.type.CTypeConversion;
 
 /**
- * {@link Libc} as GraalVM {@code @CFunction}s, for the agent built as a native image: the builder links these
- * libc symbols into the image. Pointers cross as {@code long}, which x86_64 and aarch64 pass like pointers.
+ * {@link Libc} as GraalVM {@code @CFunction}s, for the shim and the agent built as native images: the builder
+ * links these libc symbols into the image. Pointers cross as {@code long}, which x86_64 and aarch64 pass like
+ * pointers.
  *
- * <p>Each call leaves the thread in native state, so a blocking read or waitpid does not hold up the
- * garbage collector, and errno is read right after it returns. Between the two only the image's return
- * from native runs, which at most waits on a lock while a safepoint ends and makes no call that sets errno;
- * the image's own libc wrappers read errno the same way.
+ * <p>Each call leaves the thread in native state, so a blocking read, poll or waitpid does not hold up the
+ * garbage collector, and errno is read right after it returns. Between the two only the image's return from
+ * native runs, which at most waits on a lock while a safepoint ends and makes no call that sets errno; the
+ * image's own libc wrappers read errno the same way.
  */
 final class CFunctionLibc implements Libc {
 
@@ -31,11 +32,6 @@ final class CFunctionLibc implements Libc {
     }
 
     @Override
-    public int pipe2(long fds, int flags) {
-        return orErrno(C.pipe2(fds, flags));
-    }
-
-    @Override
     public long read(int fd, long buffer, long count) {
         return orErrno(C.read(fd, buffer, count));
     }
@@ -48,6 +44,96 @@ final class CFunctionLibc implements Libc {
     @Override
     public int close(int fd) {
         return orErrno(C.close(fd));
+    }
+
+    @Override
+    public int open(long path, int flags, int mode) {
+        return orErrno(C.open(path, flags, mode));
+    }
+
+    @Override
+    public int pipe2(long fds, int flags) {
+        return orErrno(C.pipe2(fds, flags));
+    }
+
+    @Override
+    public int dup2(int fd, int newFd) {
+        return orErrno(C.dup2(fd, newFd));
+    }
+
+    @Override
+    public int fcntl(int fd, int command, int argument) {
+        return orErrno(C.fcntl(fd, command, argument));
+    }
+
+    @Override
+    public int ioctl(int fd, long request, long argument) {
+        return orErrno(C.ioctl(fd, request, argument));
+    }
+
+    @Override
+    public int poll(long fds, long count, int timeoutMillis) {
+        return orErrno(C.poll(fds, count, timeoutMillis));
+    }
+
+    @Override
+    public int eventfd(int initialValue, int flags) {
+        return orErrno(C.eventfd(initialValue, flags));
+    }
+
+    @Override
+    public int inotifyInit1(int flags) {
+        return orErrno(C.inotify_init1(flags));
+    }
+
+    @Override
+    public int inotifyAddWatch(int fd, long path, int mask) {
+        return orErrno(C.inotify_add_watch(fd, path, mask));
+    }
+
+    @Override
+    public int inotifyRmWatch(int fd, int watch) {
+        return orErrno(C.inotify_rm_watch(fd, watch));
+    }
+
+    @Override
+    public long mmap(long address, long length, int protection, int flags, int fd, long offset) {
+        return orErrno(C.mmap(address, length, protection, flags, fd, offset));
+    }
+
+    @Override
+    public int munmap(long address, long length) {
+        return orErrno(C.munmap(address, length));
+    }
+
+    @Override
+    public int memfdCreate(long name, int flags) {
+        return orErrno(C.memfd_create(name, flags));
+    }
+
+    @Override
+    public int ftruncate(int fd, long length) {
+        return orErrno(C.ftruncate(fd, length));
+    }
+
+    @Override
+    public int mount(long source, long target, long fstype, long flags, long data) {
+        return orErrno(C.mount(source, target, fstype, flags, data));
+    }
+
+    @Override
+    public int umount2(long target, int flags) {
+        return orErrno(C.umount2(target, flags));
+    }
+
+    @Override
+    public int mkdirat(int dirFd, long path, int mode) {
+        return orErrno(C.mkdirat(dirFd, path, mode));
+    }
+
+    @Override
+    public long syscall(long number, long a1, long a2, long a3, long a4, long a5) {
+        return orErrno(C.syscall(number, a1, a2, a3, a4, a5));
     }
 
     @Override
@@ -131,6 +217,16 @@ final class CFunctionLibc implements Libc {
     }
 
     @Override
+    public int setsid() {
+        return orErrno(C.setsid());
+    }
+
+    @Override
+    public int setns(int fd, int namespaceType) {
+        return orErrno(C.setns(fd, namespaceType));
+    }
+
+    @Override
     public int posixOpenpt(int flags) {
         return orErrno(C.posix_openpt(flags));
     }
@@ -148,16 +244,6 @@ final class CFunctionLibc implements Libc {
     @Override
     public int ptsnameR(int fd, long buffer, long length) {
         return C.ptsname_r(fd, buffer, length);
-    }
-
-    @Override
-    public int ioctl(int fd, long request, long argument) {
-        return orErrno(C.ioctl(fd, request, argument));
-    }
-
-    @Override
-    public int mount(long source, long target, long fstype, long flags, long data) {
-        return orErrno(C.mount(source, target, fstype, flags, data));
     }
 
     @Override
@@ -186,28 +272,8 @@ final class CFunctionLibc implements Libc {
     }
 
     @Override
-    public int poll(long fds, long count, int timeoutMillis) {
-        return orErrno(C.poll(fds, count, timeoutMillis));
-    }
-
-    @Override
-    public int inotifyInit1(int flags) {
-        return orErrno(C.inotify_init1(flags));
-    }
-
-    @Override
-    public int inotifyAddWatch(int fd, long path, int mask) {
-        return orErrno(C.inotify_add_watch(fd, path, mask));
-    }
-
-    @Override
-    public int inotifyRmWatch(int fd, int watch) {
-        return orErrno(C.inotify_rm_watch(fd, watch));
-    }
-
-    @Override
-    public int pidfdOpen(int pid, int flags) {
-        return (int) orErrno(C.syscall(Events.SYS_PIDFD_OPEN, pid, flags));
+    public int getsockopt(int fd, int level, int name, long value, long length) {
+        return orErrno(C.getsockopt(fd, level, name, value, length));
     }
 
     @Override
@@ -222,16 +288,12 @@ final class CFunctionLibc implements Libc {
 
     /** The libc symbols; a method's name is its symbol unless the annotation names one. */
     private static final class C {
-
         /** glibc's address of the calling thread's errno; staying in Java state, it cannot be delayed. */
         @CFunction(value = "__errno_location", transition = CFunction.Transition.NO_TRANSITION)
         static native CIntPointer errnoLocation();
 
         @CFunction
         static native CCharPointer strerror(int errno);
-
-        @CFunction
-        static native int pipe2(long fds, int flags);
 
         @CFunction
         static native long read(int fd, long buffer, long count);
@@ -241,6 +303,64 @@ final class CFunctionLibc implements Libc {
 
         @CFunction
         static native int close(int fd);
+
+        /** Variadic in C; the x86_64 and aarch64 Linux ABIs pass its int arguments as fixed ones. */
+        @CFunction
+        static native int open(long path, int flags, int mode);
+
+        @CFunction
+        static native int pipe2(long fds, int flags);
+
+        @CFunction
+        static native int dup2(int fd, int newFd);
+
+        /** Variadic in C, like open. */
+        @CFunction
+        static native int fcntl(int fd, int command, int argument);
+
+        /** Variadic in C, like open. */
+        @CFunction
+        static native int ioctl(int fd, long request, long argument);
+
+        @CFunction
+        static native int poll(long fds, long count, int timeoutMillis);
+
+        @CFunction
+        static native int eventfd(int initialValue, int flags);
+
+        @CFunction
+        static native int inotify_init1(int flags);
+
+        @CFunction
+        static native int inotify_add_watch(int fd, long path, int mask);
+
+        @CFunction
+        static native int inotify_rm_watch(int fd, int watch);
+
+        @CFunction
+        static native long mmap(long address, long length, int protection, int flags, int fd, long offset);
+
+        @CFunction
+        static native int munmap(long address, long length);
+
+        @CFunction
+        static native int memfd_create(long name, int flags);
+
+        @CFunction
+        static native int ftruncate(int fd, long length);
+
+        @CFunction
+        static native int mount(long source, long target, long fstype, long flags, long data);
+
+        @CFunction
+        static native int umount2(long target, int flags);
+
+        @CFunction
+        static native int mkdirat(int dirFd, long path, int mode);
+
+        /** Variadic in C, like open. */
+        @CFunction
+        static native long syscall(long number, long a1, long a2, long a3, long a4, long a5);
 
         @CFunction
         static native int posix_spawn_file_actions_init(long actions);
@@ -291,6 +411,12 @@ final class CFunctionLibc implements Libc {
         static native int kill(int pid, int signal);
 
         @CFunction
+        static native int setsid();
+
+        @CFunction
+        static native int setns(int fd, int namespaceType);
+
+        @CFunction
         static native int posix_openpt(int flags);
 
         @CFunction
@@ -301,13 +427,6 @@ final class CFunctionLibc implements Libc {
 
         @CFunction
         static native int ptsname_r(int fd, long buffer, long length);
-
-        /** Variadic in C; the x86_64 and aarch64 Linux ABIs pass its one pointer argument as a fixed one. */
-        @CFunction
-        static native int ioctl(int fd, long request, long argument);
-
-        @CFunction
-        static native int mount(long source, long target, long fstype, long flags, long data);
 
         @CFunction
         static native int socket(int domain, int type, int protocol);
@@ -325,20 +444,7 @@ final class CFunctionLibc implements Libc {
         static native long recvmsg(int fd, long message, int flags);
 
         @CFunction
-        static native int poll(long fds, long count, int timeoutMillis);
-
-        @CFunction
-        static native int inotify_init1(int flags);
-
-        @CFunction
-        static native int inotify_add_watch(int fd, long path, int mask);
-
-        @CFunction
-        static native int inotify_rm_watch(int fd, int watch);
-
-        /** Variadic in C, like ioctl. */
-        @CFunction
-        static native long syscall(long number, long first, long second);
+        static native int getsockopt(int fd, int level, int name, long value, long length);
 
         @CFunction
         static native void sync();

@@ -1,4 +1,4 @@
-package io.podvisor.agent.os;
+package io.podvisor.libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -7,10 +7,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads and writes native memory through {@link ByteBuffer} views. Inside a native image built without the FFM
- * backend, Arena allocation, {@code address()}, {@code asSlice} and {@code asByteBuffer} work but every
- * ValueLayout accessor of MemorySegment ({@code get}, {@code set}, {@code getString}, {@code allocateFrom})
- * throws, so the agent uses these instead, on the JVM too.
+ * Reads and writes native memory (structs and strings passed to {@link Libc}) through {@link ByteBuffer} views:
+ * in a native image every ValueLayout accessor of MemorySegment ({@code get}, {@code set}, {@code getString},
+ * {@code allocateFrom}) throws, while allocation, {@code address()}, {@code asSlice} and {@code asByteBuffer()}
+ * work. The JVM takes the same path.
  */
 public final class NativeMemory {
 
@@ -28,16 +28,19 @@ public final class NativeMemory {
         return bytes;
     }
 
-    /** {@code value} as a NUL-terminated UTF-8 string in {@code arena}. */
-    static MemorySegment cString(Arena arena, String value) {
+    /** The address of {@code value} as a NUL-terminated UTF-8 string in {@code arena}; 0 for null. */
+    public static long cString(Arena arena, String value) {
+        if (value == null) {
+            return 0;
+        }
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         MemorySegment string = arena.allocate(bytes.length + 1L);
-        string.asByteBuffer().put(0, bytes);
-        return string;
+        string.asByteBuffer().put(0, bytes).put(bytes.length, (byte) 0);
+        return string.address();
     }
 
     /** The UTF-8 string at the start of {@code segment}, up to its first NUL or its end. */
-    static String string(MemorySegment segment) {
+    public static String string(MemorySegment segment) {
         ByteBuffer bytes = segment.asByteBuffer();
         int length = 0;
         while (length < bytes.limit() && bytes.get(length) != 0) {

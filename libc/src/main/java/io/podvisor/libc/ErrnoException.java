@@ -1,4 +1,4 @@
-package io.podvisor.hypervisor.os;
+package io.podvisor.libc;
 
 import java.io.IOException;
 

@@ -170,5 +170,10 @@ public final class AotTraining {
         @Override
         public void shutdown() {
         }
+
+        @Override
+        public boolean ended() {
+            return false;
+        }
     }
 }

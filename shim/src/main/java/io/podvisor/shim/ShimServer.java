@@ -38,6 +38,8 @@ final class ShimServer {
     static final String COLD_START_ENV = "PODVISOR_COLD_START";
     /** Seconds a shim waits for containerd's first connection (60 unless set; tests shorten it). */
     static final String CONNECT_TIMEOUT_ENV = "PODVISOR_SHIM_CONNECT_TIMEOUT_SECONDS";
+    /** Seconds a shim whose VM died waits for a containerd to connect again (300 unless set; tests shorten it). */
+    static final String ORPHAN_TIMEOUT_ENV = "PODVISOR_SHIM_ORPHAN_SECONDS";
 
     private ShimServer() {
     }
@@ -103,7 +105,7 @@ final class ShimServer {
             log.warn(aotProblem);
         }
         answer.accept(StartCommand.READY);
-        endIfNeverConnected(server, stop, log);
+        endWhenAbandoned(server, sandbox, stop, log);
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -123,17 +125,34 @@ final class ShimServer {
     }
 
     /**
-     * containerd dials the shim as soon as start answers; a shim nobody connects to is one whose start failed
-     * afterwards (containerd gave up on it), and it ends instead of waiting for ever.
+     * A shim nobody uses ends instead of waiting for ever: one containerd never dialed (its start failed after
+     * "ready", and containerd gave up on it), and one whose pod ended under it (its VM died) while no containerd
+     * was connected for the orphan wait (the containerd that ran it is gone; once one is back, it finds the shim's
+     * socket dead and cleans up the bundle as for a killed shim).
      */
-    private static void endIfNeverConnected(TtrpcServer server, CountDownLatch stop, ShimLog log) {
-        Duration wait = connectTimeout();
+    private static void endWhenAbandoned(TtrpcServer server, Sandbox sandbox, CountDownLatch stop, ShimLog log) {
+        Duration connectWait = seconds(CONNECT_TIMEOUT_ENV, 60);
+        Duration orphanWait = seconds(ORPHAN_TIMEOUT_ENV, 300);
+        long started = System.nanoTime();
         Thread.ofVirtual().start(() -> {
+            long orphanSince = 0;
             try {
-                if (!stop.await(wait.toMillis(), TimeUnit.MILLISECONDS) && !server.everConnected()) {
-                    log.warn("nothing connected to " + server.socket() + " within " + wait.toSeconds() + " s of start:"
-                            + " containerd does not use this shim (its start failed); shutting down");
-                    stop.countDown();
+                while (!stop.await(1, TimeUnit.SECONDS)) {
+                    long now = System.nanoTime();
+                    if (!server.everConnected() && now - started >= connectWait.toNanos()) {
+                        log.warn("nothing connected to " + server.socket() + " within " + connectWait.toSeconds()
+                                + " s of start: containerd does not use this shim (its start failed); shutting down");
+                        stop.countDown();
+                    } else if (!server.everConnected() || !sandbox.ended() || server.connections() > 0) {
+                        orphanSince = 0;
+                    } else if (orphanSince == 0) {
+                        orphanSince = now;
+                    } else if (now - orphanSince >= orphanWait.toNanos()) {
+                        log.warn("the pod's VM died and no containerd has been connected to " + server.socket()
+                                + " for " + orphanWait.toSeconds() + " s: shutting down; a containerd that comes"
+                                + " back cleans up the pod's tasks as for a killed shim");
+                        stop.countDown();
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -141,11 +160,11 @@ final class ShimServer {
         });
     }
 
-    private static Duration connectTimeout() {
+    private static Duration seconds(String env, long byDefault) {
         try {
-            return Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault(CONNECT_TIMEOUT_ENV, "60")));
+            return Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault(env, String.valueOf(byDefault))));
         } catch (NumberFormatException e) {
-            return Duration.ofSeconds(60);
+            return Duration.ofSeconds(byDefault);
         }
     }
 

@@ -60,6 +60,11 @@ final class HostSandbox implements Sandbox {
     public void shutdown() {
     }
 
+    @Override
+    public boolean ended() {
+        return false;
+    }
+
     static void unmountRootfs(Path bundle) {
         Path rootfs = bundle.resolve("rootfs");
         try {

@@ -14,4 +14,10 @@ public interface Sandbox {
 
     /** Every container was deleted and containerd shuts the shim down: stop the VM, release everything. */
     void shutdown();
+
+    /**
+     * Whether the pod ended under the shim (its VM died): its containers are gone, and what is left to serve is
+     * containerd's clean-up.
+     */
+    boolean ended();
 }

@@ -103,6 +103,11 @@ public final class TtrpcServer implements AutoCloseable {
         return everConnected.get();
     }
 
+    /** How many clients are connected now. */
+    public int connections() {
+        return connections.size();
+    }
+
     /** Stops accepting, closes every connection and removes the socket file. */
     @Override
     public void close() {

@@ -72,6 +72,11 @@ final class VmSandbox implements Sandbox {
                 pod.agent(), request.reportOom()));
     }
 
+    @Override
+    public synchronized boolean ended() {
+        return pod != null && pod.died();
+    }
+
     /**
      * Checks the pod's limits and network namespace before anything of the pod exists, then takes the warm VM this
      * shim holds when it has the pod's size, else boots one.

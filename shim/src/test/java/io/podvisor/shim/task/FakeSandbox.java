@@ -34,6 +34,11 @@ final class FakeSandbox implements Sandbox {
         shutDown = true;
     }
 
+    @Override
+    public boolean ended() {
+        return false;
+    }
+
     final class FakeContainer implements Container {
         final ContainerRequest request;
         final FakeProcess init;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.podvisor.it.HostProcesses;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
+import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.PodSandboxState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +40,39 @@ class CriFaultsIT {
         assertPodEndsWhenKilled("virtiofsd-killed", "virtiofsd", cmdline -> cmdline.contains("virtiofsd"));
     }
 
+    /**
+     * Each pod has a shim of its own: killing one ends that pod only; a pod beside it keeps its VM and container and
+     * stays controllable through the CRI.
+     */
     @Test
-    void killedShimEndsThePodsContainersAndLeavesNothingAfterRemoval() throws Exception {
-        assertPodEndsWhenKilled("shim-killed", "shim", HostProcesses::isShim);
+    void killedShimEndsItsOwnPodOnlyAndLeavesNothingAfterRemoval() throws Exception {
+        String bystanderId;
+        Path bystanderNetns;
+        EndedPod killed;
+        try (CriPod bystander = CriPod.run(BED.bed().cri(), "shim-bystander", CriTestBed.PODVISOR_HANDLER,
+                BED.bed().logDir("shim-bystander"))) {
+            bystanderId = bystander.id();
+            bystanderNetns = bystander.netnsPath();
+            String app = bystander.startContainer("app", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
+            String bootId = stdout(bystander.exec(app, 120, "cat", "/proc/sys/kernel/random/boot_id"));
+
+            killed = runAndKill("shim-killed", "shim", HostProcesses::isShim);
+
+            assertEquals(PodSandboxState.SANDBOX_READY, bystander.status().getStatus().getState());
+            assertEquals(ContainerState.CONTAINER_RUNNING, bystander.containerStatus(app).getState());
+            assertEquals(bootId, stdout(bystander.exec(app, 120, "cat", "/proc/sys/kernel/random/boot_id")),
+                    "the pod beside the killed shim's keeps its VM");
+            bystander.stopContainer(app, 10);
+            assertEquals(ContainerState.CONTAINER_EXITED, bystander.containerStatus(app).getState());
+            bystander.removeContainer(app);
+        }
+        PodLeftovers.assertNoneOf(killed.id(), killed.netns(), BED.bed().cni());
+        PodLeftovers.assertNoneOf(bystanderId, bystanderNetns, BED.bed().cni());
+    }
+
+    private static String stdout(ExecSyncResponse response) {
+        assertEquals(0, response.getExitCode(), "exec failed: " + response.getStderr().toStringUtf8());
+        return response.getStdout().toStringUtf8();
     }
 
     /**
@@ -71,7 +102,16 @@ class CriFaultsIT {
                 "the shim's log shows the VM's end and the guest's panic:\n" + log.substring(Math.max(0, died)));
     }
 
+    private record EndedPod(String id, Path netns) {}
+
     private static void assertPodEndsWhenKilled(String name, String victimCommand, Predicate<String> isVictim)
+            throws Exception {
+        EndedPod pod = runAndKill(name, victimCommand, isVictim);
+        PodLeftovers.assertNoneOf(pod.id(), pod.netns(), BED.bed().cni());
+    }
+
+    /** Runs a pod of two containers, kills its {@code victimCommand} and waits for the CRI to show the pod ended. */
+    private static EndedPod runAndKill(String name, String victimCommand, Predicate<String> isVictim)
             throws Exception {
         String podId;
         Path netns;
@@ -96,7 +136,7 @@ class CriFaultsIT {
             }
             awaitPod(pod, PodSandboxState.SANDBOX_NOTREADY);
         }
-        PodLeftovers.assertNoneOf(podId, netns, BED.bed().cni());
+        return new EndedPod(podId, netns);
     }
 
     private static ContainerStatus await(CriPod pod, String container, Predicate<ContainerStatus> condition)

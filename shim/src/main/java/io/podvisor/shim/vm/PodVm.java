@@ -236,7 +236,7 @@ final class PodVm implements AutoCloseable {
         // The pod's directory goes with the pod: a guest kernel's last words (a panic, a BUG) are kept in the shim's log.
         LOG.log(System.Logger.Level.ERROR, "pod {0}: {1} (pid {2}) died; ending the pod''s containers (exit status"
                 + " 255); the VM log is in {3}, and its console {4} ends:\n{5}", podId, what, process.pid(), podDir,
-                vm.consoleLog(), ConsoleTail.of(vm.consoleLog(), CONSOLE_TAIL_LINES));
+                vm.consoleLog(), ConsoleTail.ofDeadVm(vm.consoleLog(), CONSOLE_TAIL_LINES));
         stopPortForwarding();
         agent.close();
         vm.close();

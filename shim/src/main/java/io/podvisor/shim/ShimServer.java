@@ -131,8 +131,8 @@ final class ShimServer {
      * socket dead and cleans up the bundle as for a killed shim).
      */
     private static void endWhenAbandoned(TtrpcServer server, Sandbox sandbox, CountDownLatch stop, ShimLog log) {
-        Duration connectWait = seconds(CONNECT_TIMEOUT_ENV, 60);
-        Duration orphanWait = seconds(ORPHAN_TIMEOUT_ENV, 300);
+        Duration connectWait = Duration.ofSeconds(EnvNumber.of(CONNECT_TIMEOUT_ENV, 60));
+        Duration orphanWait = Duration.ofSeconds(EnvNumber.of(ORPHAN_TIMEOUT_ENV, 300));
         long started = System.nanoTime();
         Thread.ofVirtual().start(() -> {
             long orphanSince = 0;
@@ -158,14 +158,6 @@ final class ShimServer {
                 Thread.currentThread().interrupt();
             }
         });
-    }
-
-    private static Duration seconds(String env, long byDefault) {
-        try {
-            return Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault(env, String.valueOf(byDefault))));
-        } catch (NumberFormatException e) {
-            return Duration.ofSeconds(byDefault);
-        }
     }
 
     /**

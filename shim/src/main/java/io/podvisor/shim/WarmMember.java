@@ -58,7 +58,7 @@ final class WarmMember {
         WarmPoolPlan.Vm vm;
         try {
             pool.writePidFile(name, ProcessHandle.current());
-            long delay = bootDelayMillis();
+            long delay = EnvNumber.of(WarmPool.BOOT_DELAY_ENV, 0);
             if (delay > 0) {
                 log.info("warm VM " + name + ": booting in " + delay + " ms, after the pod that took the last one");
                 Thread.sleep(delay);
@@ -149,14 +149,6 @@ final class WarmMember {
         }
         return ShimServer.serveTasks(context, sandbox, version, System.currentTimeMillis(),
                 text -> answer(connection, text));
-    }
-
-    private static long bootDelayMillis() {
-        try {
-            return Long.parseLong(System.getenv().getOrDefault(WarmPool.BOOT_DELAY_ENV, "0"));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private void removeFiles(boolean withLog) {

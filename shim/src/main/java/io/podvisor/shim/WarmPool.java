@@ -86,11 +86,9 @@ public final class WarmPool {
         }
         for (Path pidFile : pidFiles) {
             String name = pidFile.getFileName().toString().replaceFirst("\\.pid$", "");
-            long[] pidAndStart = readPidFile(pidFile);
-            boolean alive = ProcessHandle.of(pidAndStart[0]).filter(ProcessHandle::isAlive)
-                    .map(p -> startMillis(p) == pidAndStart[1]).orElse(false);
-            if (alive) {
-                members.add(new Member(name, shapeOf(name), pidAndStart[0], Files.exists(socket(name))));
+            Optional<ProcessHandle> process = recordedProcess(pidFile);
+            if (process.isPresent()) {
+                members.add(new Member(name, shapeOf(name), process.get().pid(), Files.exists(socket(name))));
             } else {
                 forget(name);
             }
@@ -322,13 +320,14 @@ public final class WarmPool {
         Files.writeString(pidFile(name), process.pid() + " " + startMillis(process));
     }
 
-    /** {pid, start}; {-1, -1} when the file cannot be read. */
-    private static long[] readPidFile(Path pidFile) {
+    /** The live process a pid file names, if it is still the one that wrote it (the same start time). */
+    private static Optional<ProcessHandle> recordedProcess(Path pidFile) {
         try {
             String[] words = Files.readString(pidFile).strip().split(" ");
-            return new long[] {Long.parseLong(words[0]), words.length > 1 ? Long.parseLong(words[1]) : -1};
+            long start = words.length == 2 ? Long.parseLong(words[1]) : -1;
+            return ProcessHandle.of(Long.parseLong(words[0])).filter(p -> p.isAlive() && startMillis(p) == start);
         } catch (IOException | NumberFormatException e) {
-            return new long[] {-1, -1};
+            return Optional.empty();
         }
     }
 

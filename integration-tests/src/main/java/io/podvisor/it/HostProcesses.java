@@ -29,6 +29,11 @@ public final class HostProcesses {
                 .toList();
     }
 
+    /** The podvisor shims (JVM or native) whose command line mentions {@code text}, such as a task's id. */
+    public static List<ProcessHandle> shimsMentioning(String text) {
+        return mentioning(text).stream().filter(p -> isShim(cmdline(p))).toList();
+    }
+
     /** The full command line, arguments joined by spaces; ProcessHandle.Info cuts long ones. Empty if gone. */
     public static String cmdline(ProcessHandle process) {
         try {

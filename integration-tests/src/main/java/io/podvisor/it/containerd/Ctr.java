@@ -101,6 +101,23 @@ public final class Ctr {
         }
     }
 
+    /** Whether {@code ctr tasks list} shows task {@code id} with {@code status} (RUNNING, STOPPED, ...). */
+    public boolean taskShows(String id, String status) {
+        return run("tasks", "list").stdout().lines().anyMatch(l -> l.startsWith(id + " ") && l.contains(status));
+    }
+
+    /** Waits up to 60 s for task {@code id} to show {@code status}; whether it did. */
+    public boolean awaitTask(String id, String status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (taskShows(id, status)) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
     private static CompletableFuture<String> readAll(InputStream stream) {
         CompletableFuture<String> result = new CompletableFuture<>();
         Thread.ofPlatform().daemon().start(() -> {

@@ -13,7 +13,6 @@ import io.podvisor.it.cri.PodLeftovers;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,8 +36,11 @@ class OrphanShimIT {
             Ctr ctr = containerd.ctr("podvisor-orphan-it");
             OciImages.importBusybox(ctr, containerd.dir(), IMAGE, List.of("sh"));
             ctr.run("run", "-d", "--runtime", RUNTIME, IMAGE, ID, "sleep", "1000").orThrow();
-            List<ProcessHandle> shim = processesOf(ID, HostProcesses::isShim, "shim");
-            List<ProcessHandle> qemu = processesOf(ID, cmdline -> cmdline.contains("qemu-system"), "QEMU");
+            List<ProcessHandle> shim = HostProcesses.shimsMentioning(ID);
+            List<ProcessHandle> qemu = HostProcesses.mentioning(ID).stream()
+                    .filter(p -> HostProcesses.cmdline(p).contains("qemu-system")).toList();
+            assertFalse(shim.isEmpty(), "no shim process of " + ID);
+            assertFalse(qemu.isEmpty(), "no QEMU process of " + ID);
 
             ProcessHandle.of(containerd.pid()).ifPresent(ProcessHandle::destroyForcibly);
             ProcessHandle.of(containerd.pid()).ifPresent(p -> p.onExit().join());
@@ -56,23 +58,14 @@ class OrphanShimIT {
             }
             long endedAfter = Duration.ofNanos(System.nanoTime() - vmKilled).toSeconds();
             assertTrue(endedAfter >= ORPHAN_WAIT.toSeconds(), "ended " + endedAfter + " s after its VM died");
-            assertFalse(HostProcesses.mentioning(ID).stream().anyMatch(p -> HostProcesses.isShim(HostProcesses.cmdline(p))),
-                    "no shim of " + ID + " is left");
+            assertEquals(List.of(), HostProcesses.shimsMentioning(ID), "no shim of " + ID + " is left");
 
             containerd.restart();
-            String tasks = ctr.run("tasks", "list").stdout();
-            assertFalse(tasks.lines().anyMatch(l -> l.startsWith(ID + " ") && l.contains("RUNNING")),
-                    "containerd does not see a dead pod's task running: " + tasks);
+            assertFalse(ctr.taskShows(ID, "RUNNING"),
+                    "containerd does not see a dead pod's task running: " + ctr.run("tasks", "list"));
             ctr.run("tasks", "delete", "--force", ID);
             assertEquals(0, ctr.run("containers", "delete", ID).exitCode(), containerd.logTail());
             PodLeftovers.assertNoPodAnywhere();
         }
-    }
-
-    private static List<ProcessHandle> processesOf(String id, Predicate<String> isIt, String what) {
-        List<ProcessHandle> found = HostProcesses.mentioning(id).stream()
-                .filter(p -> isIt.test(HostProcesses.cmdline(p))).toList();
-        assertFalse(found.isEmpty(), "no " + what + " process of " + id);
-        return found;
     }
 }

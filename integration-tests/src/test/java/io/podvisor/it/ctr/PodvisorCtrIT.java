@@ -178,7 +178,7 @@ class PodvisorCtrIT {
         }
 
         ctr.run("tasks", "kill", "--signal", "SIGKILL", "pv-sized").orThrow();
-        assertTrue(waitForStatus("pv-sized", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
+        assertTrue(ctr.awaitTask("pv-sized", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
         ctr.run("tasks", "delete", "pv-sized").orThrow();
         ctr.run("containers", "delete", "pv-sized").orThrow();
         PodLeftovers.assertNoPodAnywhere();
@@ -217,7 +217,7 @@ class PodvisorCtrIT {
         assertTrue(ps.lines().skip(1).anyMatch(line -> line.strip().matches("\\d+.*")), "ctr task ps: " + ps);
 
         ctr.run("tasks", "kill", "--signal", "SIGTERM", "pv-long").orThrow();
-        assertTrue(waitForStatus("pv-long", "STOPPED"), "task stopped after TERM: " + ctr.run("tasks", "list"));
+        assertTrue(ctr.awaitTask("pv-long", "STOPPED"), "task stopped after TERM: " + ctr.run("tasks", "list"));
         ctr.run("tasks", "delete", "pv-long").orThrow();
         ctr.run("containers", "delete", "pv-long").orThrow();
         PodLeftovers.assertNoPodAnywhere();
@@ -229,7 +229,7 @@ class PodvisorCtrIT {
                 "trap '' TERM; echo ready; while :; do sleep 1; done").orThrow();
         ctr.run("tasks", "kill", "--signal", "SIGTERM", "pv-stubborn").orThrow();
         ctr.run("tasks", "kill", "--signal", "SIGKILL", "pv-stubborn").orThrow();
-        assertTrue(waitForStatus("pv-stubborn", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
+        assertTrue(ctr.awaitTask("pv-stubborn", "STOPPED"), "task stopped after KILL: " + ctr.run("tasks", "list"));
         ctr.run("tasks", "delete", "pv-stubborn").orThrow();
         ctr.run("containers", "delete", "pv-stubborn").orThrow();
         PodLeftovers.assertNoPodAnywhere();
@@ -270,17 +270,6 @@ class PodvisorCtrIT {
         assertNotEquals(0, notNetns.exitCode(), notNetns.toString());
         assertTrue(notNetns.stderr().contains(plainFile + " is not a network namespace"), notNetns.toString());
         PodLeftovers.assertNoPodAnywhere();
-    }
-
-    private static boolean waitForStatus(String id, String status) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (ctr.run("tasks", "list").stdout().lines().anyMatch(l -> l.startsWith(id + " ") && l.contains(status))) {
-                return true;
-            }
-            Thread.sleep(200);
-        }
-        return false;
     }
 
 }

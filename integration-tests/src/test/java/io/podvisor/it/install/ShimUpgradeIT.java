@@ -65,7 +65,7 @@ class ShimUpgradeIT {
 
             for (String task : List.of("pv-before", "pv-after")) {
                 ctr.run("tasks", "kill", "--signal", "SIGKILL", task).orThrow();
-                awaitStopped(ctr, task);
+                assertTrue(ctr.awaitTask(task, "STOPPED"), task + " stopped after KILL: " + ctr.run("tasks", "list"));
                 ctr.run("tasks", "delete", task).orThrow();
                 ctr.run("containers", "delete", task).orThrow();
             }
@@ -107,19 +107,8 @@ class ShimUpgradeIT {
     }
 
     private static ProcessHandle shimOf(String task) {
-        List<ProcessHandle> shims = HostProcesses.mentioning(" -id " + task + " ").stream()
-                .filter(p -> HostProcesses.isShim(HostProcesses.cmdline(p))).toList();
+        List<ProcessHandle> shims = HostProcesses.shimsMentioning(" -id " + task + " ");
         assertEquals(1, shims.size(), "one shim of " + task + ": " + shims);
         return shims.getFirst();
-    }
-
-    private static void awaitStopped(Ctr ctr, String task) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            if (ctr.run("tasks", "list").stdout().lines().anyMatch(l -> l.startsWith(task + " ") && l.contains("STOPPED"))) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(task + " did not stop: " + ctr.run("tasks", "list"));
     }
 }

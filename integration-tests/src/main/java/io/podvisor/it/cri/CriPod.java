@@ -210,6 +210,15 @@ public final class CriPod implements AutoCloseable {
                 .setContainerId(containerId).addAllCmd(List.of(command)).setTimeout(timeoutSeconds).build());
     }
 
+    /** The stdout of an exec that had to succeed; fails with its exit code and stderr when it did not. */
+    public static String stdoutOf(ExecSyncResponse response) {
+        if (response.getExitCode() != 0) {
+            throw new AssertionError("exec failed with exit code " + response.getExitCode() + ": "
+                    + response.getStderr().toStringUtf8());
+        }
+        return response.getStdout().toStringUtf8();
+    }
+
     /**
      * Exec through the CRI's streaming server, as {@code kubectl exec} does: with {@code tty} a
      * terminal with stdin (stderr merged into it), else stdout and stderr apart and no stdin.

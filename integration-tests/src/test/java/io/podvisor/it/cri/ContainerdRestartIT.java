@@ -45,8 +45,8 @@ class ContainerdRestartIT {
                 netns = pod.netnsPath();
                 String app = pod.startContainer("app", CriTestBed.BUSYBOX_IMAGE, List.of("sh", "-c",
                         "trap 'exit 0' TERM; while :; do sleep 600 & wait; done"));
-                String bootId = stdout(pod.exec(app, EXEC_TIMEOUT, "cat", "/proc/sys/kernel/random/boot_id"));
-                String initStart = stdout(pod.exec(app, EXEC_TIMEOUT, "cut", "-d", " ", "-f", "22", "/proc/1/stat"));
+                String bootId = CriPod.stdoutOf(pod.exec(app, EXEC_TIMEOUT, "cat", "/proc/sys/kernel/random/boot_id"));
+                String initStart = CriPod.stdoutOf(pod.exec(app, EXEC_TIMEOUT, "cut", "-d", " ", "-f", "22", "/proc/1/stat"));
                 assertShimProtocol(bed, podId);
 
                 bed.containerd().restart();
@@ -54,9 +54,9 @@ class ContainerdRestartIT {
 
                 assertEquals(PodSandboxState.SANDBOX_READY, pod.status().getStatus().getState());
                 assertEquals(ContainerState.CONTAINER_RUNNING, pod.containerStatus(app).getState());
-                assertEquals(bootId, stdout(pod.exec(app, EXEC_TIMEOUT, "cat", "/proc/sys/kernel/random/boot_id")),
+                assertEquals(bootId, CriPod.stdoutOf(pod.exec(app, EXEC_TIMEOUT, "cat", "/proc/sys/kernel/random/boot_id")),
                         "the same VM, not a new one");
-                assertEquals(initStart, stdout(pod.exec(app, EXEC_TIMEOUT, "cut", "-d", " ", "-f", "22", "/proc/1/stat")),
+                assertEquals(initStart, CriPod.stdoutOf(pod.exec(app, EXEC_TIMEOUT, "cut", "-d", " ", "-f", "22", "/proc/1/stat")),
                         "the same container process (its start time)");
                 ExecSyncResponse failing = pod.exec(app, EXEC_TIMEOUT, "sh", "-c", "echo out; exit 5");
                 assertEquals(5, failing.getExitCode());
@@ -99,8 +99,4 @@ class ContainerdRestartIT {
         }
     }
 
-    private static String stdout(ExecSyncResponse response) {
-        assertEquals(0, response.getExitCode(), "exec failed: " + response.getStderr().toStringUtf8());
-        return response.getStdout().toStringUtf8();
-    }
 }

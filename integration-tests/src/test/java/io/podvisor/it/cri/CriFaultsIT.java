@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.podvisor.it.HostProcesses;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
-import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.PodSandboxState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,13 +53,13 @@ class CriFaultsIT {
             bystanderId = bystander.id();
             bystanderNetns = bystander.netnsPath();
             String app = bystander.startContainer("app", CriTestBed.BUSYBOX_IMAGE, List.of("sleep", "600"));
-            String bootId = stdout(bystander.exec(app, 120, "cat", "/proc/sys/kernel/random/boot_id"));
+            String bootId = CriPod.stdoutOf(bystander.exec(app, 120, "cat", "/proc/sys/kernel/random/boot_id"));
 
             killed = runAndKill("shim-killed", "shim", HostProcesses::isShim);
 
             assertEquals(PodSandboxState.SANDBOX_READY, bystander.status().getStatus().getState());
             assertEquals(ContainerState.CONTAINER_RUNNING, bystander.containerStatus(app).getState());
-            assertEquals(bootId, stdout(bystander.exec(app, 120, "cat", "/proc/sys/kernel/random/boot_id")),
+            assertEquals(bootId, CriPod.stdoutOf(bystander.exec(app, 120, "cat", "/proc/sys/kernel/random/boot_id")),
                     "the pod beside the killed shim's keeps its VM");
             bystander.stopContainer(app, 10);
             assertEquals(ContainerState.CONTAINER_EXITED, bystander.containerStatus(app).getState());
@@ -70,10 +69,6 @@ class CriFaultsIT {
         PodLeftovers.assertNoneOf(bystanderId, bystanderNetns, BED.bed().cni());
     }
 
-    private static String stdout(ExecSyncResponse response) {
-        assertEquals(0, response.getExitCode(), "exec failed: " + response.getStderr().toStringUtf8());
-        return response.getStdout().toStringUtf8();
-    }
 
     /**
      * A guest kernel panic (a privileged container crashes the guest through sysrq) ends the pod as a killed QEMU

@@ -8,7 +8,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.podvisor.proto.cri.v1.ContainerState;
 import io.podvisor.proto.cri.v1.ContainerStatus;
-import io.podvisor.proto.cri.v1.ExecSyncResponse;
 import io.podvisor.proto.cri.v1.ListMetricDescriptorsRequest;
 import io.podvisor.proto.cri.v1.ListPodSandboxMetricsRequest;
 import io.podvisor.proto.cri.v1.ListPodSandboxStatsRequest;
@@ -165,10 +164,5 @@ class CriKubectlIT extends OnEachContainerdRelease {
             forward.send("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n");
             return forward.awaitClose(STREAM_TIMEOUT);
         }
-    }
-
-    private static String stdout(ExecSyncResponse response) {
-        assertEquals(0, response.getExitCode(), response.getStderr().toStringUtf8());
-        return response.getStdout().toStringUtf8();
     }
 }
